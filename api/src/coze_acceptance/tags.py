@@ -1,0 +1,38 @@
+"""The tag grammar of ``features/*.feature`` and its mapping onto registered pytest markers.
+
+``@story:US1`` → ``pytest.mark.story(id="US1")``, likewise ``priority``, ``acceptance``
+(the spec's acceptance-scenario id, e.g. ``US2-AS1``) and ``fr`` (a functional requirement).
+``@parity`` → ``pytest.mark.parity``: the scenario runs once with ``Coze``, once with ``AsyncCoze``.
+Anything else is rejected, so a typo in a tag cannot silently drop a scenario from the report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KEYED = {
+    "story": re.compile(r"US[1-5]|EDGE"),
+    "priority": re.compile(r"P[1-4]"),
+    "acceptance": re.compile(r"US[1-5]-AS[1-9]|EC-[1-8]"),
+    "fr": re.compile(r"FR-0(0[1-9]|1[0-9]|20)"),
+}
+FLAGS = frozenset({"parity"})
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A parsed tag: a marker name and its ``id`` (``None`` for flags)."""
+
+    marker: str
+    id: str | None
+
+
+def parse_tag(tag: str) -> Tag:
+    """Parse a tag (without ``@``); raise ``ValueError`` for one outside the grammar."""
+    key, sep, value = tag.partition(":")
+    if sep and key in KEYED and KEYED[key].fullmatch(value):
+        return Tag(key, value)
+    if not sep and tag in FLAGS:
+        return Tag(tag, None)
+    raise ValueError(f"tag @{tag} is not in the allowed set (see coze_acceptance.tags)")

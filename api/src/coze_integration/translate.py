@@ -1,0 +1,118 @@
+"""Map what cozepy and httpx raise onto the typed errors of :mod:`coze_integration.errors`."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pydantic
+from cozepy import CozeAPIError, CozePKCEAuthError
+
+from coze_integration.errors import (
+    TOKEN_HINT,
+    CozeAPIRequestError,
+    CozeAuthenticationError,
+    CozeIntegrationError,
+    CozeMalformedResponseError,
+    CozeNetworkError,
+    CozeNotFoundError,
+    CozePermissionError,
+    CozeRateLimitError,
+    CozeServerError,
+    CozeTimeoutError,
+)
+from coze_integration.wire import Exchange, describe
+
+# Coze business codes (from its public error-code table) whose meaning callers act on.
+AUTHENTICATION_CODES = frozenset({4100})
+PERMISSION_CODES = frozenset({4101})
+NOT_FOUND_CODES = frozenset({4200})
+RATE_LIMIT_CODES = frozenset({4013})
+
+#: Longest excerpt of a response body quoted in an error.
+MAX_EXCERPT = 200
+
+# Raised by cozepy while it digs into a body of the wrong shape.
+_SHAPE_ERRORS = (pydantic.ValidationError, TypeError, KeyError, IndexError, ValueError)
+
+_BY_STATUS: dict[int, type[CozeAPIRequestError]] = {
+    401: CozeAuthenticationError,
+    403: CozePermissionError,
+    404: CozeNotFoundError,
+    429: CozeRateLimitError,
+}
+
+
+def _class_for(code: int | None, status: int | None) -> type[CozeAPIRequestError]:
+    if code in AUTHENTICATION_CODES:
+        return CozeAuthenticationError
+    if code in PERMISSION_CODES:
+        return CozePermissionError
+    if code in NOT_FOUND_CODES:
+        return CozeNotFoundError
+    if code in RATE_LIMIT_CODES:
+        return CozeRateLimitError
+    if status is not None and status >= 500:
+        return CozeServerError
+    return _BY_STATUS.get(status or 0, CozeAPIRequestError)
+
+
+def api_error(
+    *, code: int | None, msg: str, logid: str | None, target: str, exchange: Exchange | None
+) -> CozeAPIRequestError:
+    """The typed error for an error answer from Coze."""
+    status = exchange.status if exchange and exchange.status >= 400 else None
+    cls = _class_for(code, status)
+    if cls is CozeRateLimitError:
+        return CozeRateLimitError(
+            code=code,
+            msg=msg,
+            logid=logid,
+            target=target,
+            http_status=status,
+            retry_after=exchange.retry_after if exchange else None,
+        )
+    hint = TOKEN_HINT if issubclass(cls, CozeAuthenticationError) else ""
+    return cls(code=code, msg=msg, logid=logid, target=target, http_status=status, hint=hint)
+
+
+def excerpt(text: str) -> str:
+    """A single-line prefix of ``text`` short enough for an error message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_EXCERPT else flat[:MAX_EXCERPT] + "…"
+
+
+def _from_coze_api_error(exc: CozeAPIError, exchange: Exchange | None) -> CozeIntegrationError:
+    target = exchange.target if exchange else "request"
+    if isinstance(exc.__cause__, json.JSONDecodeError | UnicodeDecodeError):
+        # cozepy puts the HTTP status in ``code`` and the raw body in ``msg`` for non-JSON bodies.
+        status = exc.code
+        if status is not None and (status >= 500 or status in _BY_STATUS):
+            return api_error(code=None, msg=excerpt(exc.msg), logid=exc.logid, target=target, exchange=exchange)
+        detail = f"not JSON: {excerpt(exc.msg)!r}" if exc.msg.strip() else "empty body"
+        return CozeMalformedResponseError(target=target, detail=detail, logid=exc.logid)
+    return api_error(code=exc.code, msg=exc.msg, logid=exc.logid, target=target, exchange=exchange)
+
+
+def translate(exc: BaseException, exchange: Exchange | None) -> CozeIntegrationError | None:
+    """The typed error for ``exc``, or ``None`` when it is not a Coze or transport failure.
+
+    ``exchange`` is the HTTP exchange recorded during the failed call, if any.
+    """
+    if isinstance(exc, CozeIntegrationError):
+        return exc
+    if isinstance(exc, CozePKCEAuthError):
+        target = exchange.target if exchange else "request"
+        return CozeAuthenticationError(code=None, msg=str(exc.error), logid=exc.logid, target=target, hint=TOKEN_HINT)
+    if isinstance(exc, CozeAPIError):
+        return _from_coze_api_error(exc, exchange)
+    if isinstance(exc, httpx.TimeoutException):
+        return CozeTimeoutError(target=describe(exc.request), reason=f"timed out ({type(exc).__name__})")
+    if isinstance(exc, httpx.TransportError):
+        return CozeNetworkError(target=describe(exc.request), reason=f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, _SHAPE_ERRORS) and exchange is not None:
+        if exchange.status >= 500 or exchange.status == 429:
+            return api_error(code=None, msg="", logid=exchange.logid, target=exchange.target, exchange=exchange)
+        detail = f"{type(exc).__name__}: {excerpt(str(exc))}"
+        return CozeMalformedResponseError(target=exchange.target, detail=detail, logid=exchange.logid)
+    return None

@@ -1,0 +1,73 @@
+"""What the last HTTP exchange looked like, recorded by an httpx response hook.
+
+cozepy discards the HTTP status and headers before it raises, and pydantic errors carry no logid.
+The client factories install :func:`record_response` so the error translation can still name the
+request, the status, the logid and ``Retry-After``. A context variable keeps concurrent async
+calls apart: each task sees only its own exchange.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import httpx
+
+LOGID_HEADER = "x-tt-logid"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """The request line and response metadata of one HTTP exchange."""
+
+    method: str
+    target: str
+    status: int
+    logid: str | None
+    content_type: str | None
+    retry_after: float | None
+
+
+_last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=None)
+
+
+def describe(request: httpx.Request) -> str:
+    """``METHOD /path?query`` of a request: what error messages name."""
+    return f"{request.method} {request.url.raw_path.decode('ascii', 'replace')}"
+
+
+def _retry_after(value: str | None) -> float | None:
+    # Coze sends delta-seconds; an HTTP date or garbage means "no hint", not an error.
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+def record_response(response: httpx.Response) -> None:
+    """Httpx response hook (sync clients)."""
+    _last.set(
+        Exchange(
+            method=response.request.method,
+            target=describe(response.request),
+            status=response.status_code,
+            logid=response.headers.get(LOGID_HEADER),
+            content_type=response.headers.get("content-type"),
+            retry_after=_retry_after(response.headers.get("retry-after")),
+        )
+    )
+
+
+async def arecord_response(response: httpx.Response) -> None:
+    """Httpx response hook (async clients)."""
+    record_response(response)
+
+
+def last_exchange() -> Exchange | None:
+    """The exchange recorded since the last :func:`forget_exchange` in this context."""
+    return _last.get()
+
+
+def forget_exchange() -> None:
+    """Start a new call: earlier exchanges must not explain this call's errors."""
+    _last.set(None)

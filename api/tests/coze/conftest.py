@@ -1,0 +1,172 @@
+"""Shared fixtures for the Coze suite (the Dify pattern: ``mock_*`` configuration, ``sample_*`` data).
+
+- ``mock_*``: credentials, base URL and settings, never real ones.
+- ``sample_*``: realistic 19-digit Coze ids and payloads.
+- ``coze_router``: respx mounted at the wire; every route must be called, every request mocked.
+- ``coze_client``: a real ``Coze`` or ``AsyncCoze`` from the project's factories. Tests and
+  scenarios marked ``parity`` run once per client kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import respx
+from cozepy import COZE_CN_BASE_URL, AsyncCoze, Coze
+
+from coze_integration.calls import CozeCalls, RetryPolicy
+from coze_integration.clients import build_async_coze, build_coze
+from coze_integration.settings import CozeSettings
+from tests.coze.steps.async_steps import bdd_event_loop  # noqa: F401  (registers the fixture)
+
+CLIENT_KINDS = ("sync", "async")
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test or scenario marked ``parity`` against both ``Coze`` and ``AsyncCoze``."""
+    if metafunc.definition.get_closest_marker("parity"):
+        if "coze_kind" not in metafunc.fixturenames:
+            # Scenario steps request the client at run time, so the parameter must be added here.
+            metafunc.fixturenames.append("coze_kind")
+        metafunc.parametrize("coze_kind", CLIENT_KINDS)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drop proxy and ``COZE_*`` variables so the developer's shell cannot leak into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.upper() in _PROXY_VARIABLES or name.startswith("COZE_"):
+            monkeypatch.delenv(name)
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mock_coze_api_token() -> str:
+    """A personal access token in Coze's format; never a real one."""
+    return "pat_test_Qm9ndXNUb2tlbkZvclRlc3RzT25seQ"
+
+
+@pytest.fixture
+def mock_coze_base_url() -> str:
+    """The China-region API base (cozepy adds /v1 or /v3 itself)."""
+    return COZE_CN_BASE_URL
+
+
+@pytest.fixture
+def mock_settings(mock_coze_api_token: str, mock_coze_base_url: str) -> CozeSettings:
+    """Settings as the environment would give them, with short timeouts."""
+    return CozeSettings(
+        api_token=mock_coze_api_token,
+        api_base=mock_coze_base_url,
+        timeout_seconds=7.5,
+        connect_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture
+def mock_env(monkeypatch: pytest.MonkeyPatch, mock_coze_api_token: str, mock_coze_base_url: str) -> None:
+    """``COZE_API_TOKEN`` and ``COZE_API_BASE`` exported as a deployment would."""
+    monkeypatch.setenv("COZE_API_TOKEN", mock_coze_api_token)
+    monkeypatch.setenv("COZE_API_BASE", mock_coze_base_url)
+
+
+# --- wire and clients ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def coze_router(mock_coze_base_url: str) -> Iterator[respx.MockRouter]:
+    """Respx at the transport: unmatched requests fail, and so do routes nobody called."""
+    with respx.mock(base_url=mock_coze_base_url, assert_all_called=True, assert_all_mocked=True) as router:
+        yield router
+
+
+@pytest.fixture
+def coze_kind() -> str:
+    """The client kind for tests not marked ``parity``: the sync client."""
+    return "sync"
+
+
+@pytest.fixture
+def coze_client(coze_kind: str, mock_settings: CozeSettings, coze_router: respx.MockRouter) -> Coze | AsyncCoze:
+    """A real cozepy client of the requested kind, built by the project's factory."""
+    return build_coze(mock_settings) if coze_kind == "sync" else build_async_coze(mock_settings)
+
+
+@pytest.fixture
+def recorded_sleeps() -> list[float]:
+    """Delays the retry policy asked for, instead of sleeping them."""
+    return []
+
+
+@pytest.fixture
+def coze_calls(recorded_sleeps: list[float]) -> CozeCalls:
+    """Typed errors and read retries, with sleeps recorded rather than slept."""
+
+    async def asleep(seconds: float) -> None:
+        recorded_sleeps.append(seconds)
+
+    return CozeCalls(RetryPolicy(attempts=3, base_delay=0.5, sleep=recorded_sleeps.append, asleep=asleep))
+
+
+# --- sample data ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sample_workspace_id() -> str:
+    """A workspace (space) id."""
+    return "7484523878849822001"
+
+
+@pytest.fixture
+def sample_bot_id() -> str:
+    """A published bot id."""
+    return "7484523878849822002"
+
+
+@pytest.fixture
+def sample_user_id() -> str:
+    """The end user the backend chats on behalf of."""
+    return "user-42"
+
+
+@pytest.fixture
+def sample_conversation_id() -> str:
+    """A conversation id."""
+    return "7484523878849822003"
+
+
+@pytest.fixture
+def sample_chat_id() -> str:
+    """A chat id."""
+    return "7484523878849822004"
+
+
+@pytest.fixture
+def sample_workflow_id() -> str:
+    """A published workflow id."""
+    return "7484523878849822005"
+
+
+@pytest.fixture
+def sample_execute_id() -> str:
+    """The execute id of one workflow run."""
+    return "7484523878849822006"
+
+
+@pytest.fixture
+def sample_user_message() -> str:
+    """What the user asks the bot."""
+    return "What is the capital of France?"
+
+
+@pytest.fixture
+def sample_workflow_inputs() -> dict[str, Any]:
+    """Input parameters for a workflow run."""
+    return {"city": "Paris", "days": 3}

@@ -1,0 +1,129 @@
+"""Payload factories built from cozepy's own models, so a schema change breaks them loudly.
+
+Every response carries an ``x-tt-logid`` header; tests assert that it reaches the caller.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cozepy import (
+    Chat,
+    ChatEventType,
+    ChatStatus,
+    ChatUsage,
+    Message,
+    MessageContentType,
+    MessageRole,
+    MessageType,
+    User,
+)
+from pydantic import BaseModel
+
+LOGID = "20261126093000A1B2C3D4E5F6"
+TESTDATA = Path(__file__).parent / "testdata"
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """A cozepy model as the JSON object Coze would send."""
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def envelope(data: Any, *, code: int = 0, msg: str = "") -> dict[str, Any]:
+    """The ``{"code", "msg", "data"}`` envelope every Coze endpoint answers with."""
+    return {"code": code, "msg": msg, "data": data}
+
+
+def json_response(
+    body: Any, *, status: int = 200, logid: str = LOGID, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A JSON response with the logid header."""
+    return httpx.Response(status, json=body, headers={"x-tt-logid": logid, **(headers or {})})
+
+
+def ok(data: Any, *, logid: str = LOGID) -> httpx.Response:
+    """A successful envelope around ``data`` (a model is dumped first)."""
+    payload = dump(data) if isinstance(data, BaseModel) else data
+    return json_response(envelope(payload), logid=logid)
+
+
+def api_error(code: int, msg: str, *, status: int = 200, logid: str = LOGID) -> httpx.Response:
+    """An error envelope with a Coze business code."""
+    return json_response({"code": code, "msg": msg}, status=status, logid=logid)
+
+
+def sse_response(text: str, *, logid: str = LOGID, content_type: str | None = "text/event-stream") -> httpx.Response:
+    """A server-sent-events response."""
+    headers = {"x-tt-logid": logid}
+    if content_type is not None:
+        headers["content-type"] = content_type
+    return httpx.Response(200, content=text.encode(), headers=headers)
+
+
+def sse_event(event: str, data: Any, *, event_id: int | None = None) -> str:
+    """One SSE event; ``data`` models and dicts are serialised to JSON."""
+    if isinstance(data, BaseModel):
+        data = json.dumps(dump(data))
+    elif not isinstance(data, str):
+        data = json.dumps(data)
+    head = f"id:{event_id}\n" if event_id is not None else ""
+    return f"{head}event:{event}\ndata:{data}\n\n"
+
+
+def read_testdata(name: str) -> str:
+    """A recorded SSE stream from ``testdata/``."""
+    return (TESTDATA / name).read_text(encoding="utf-8")
+
+
+def make_user(user_id: str = "7484523878849822754", user_name: str = "backend-bot") -> User:
+    """The account ``users.me`` returns."""
+    return User(user_id=user_id, user_name=user_name, nick_name="Backend", avatar_url="https://example.test/a.png")
+
+
+def make_usage(input_count: int = 12, output_count: int = 30) -> ChatUsage:
+    """Token usage whose total is the sum of input and output."""
+    return ChatUsage(token_count=input_count + output_count, input_count=input_count, output_count=output_count)
+
+
+def make_chat(
+    chat_id: str,
+    conversation_id: str,
+    *,
+    bot_id: str | None = None,
+    status: ChatStatus = ChatStatus.COMPLETED,
+    usage: ChatUsage | None = None,
+) -> Chat:
+    """A chat in the given status."""
+    return Chat(id=chat_id, conversation_id=conversation_id, bot_id=bot_id, status=status, usage=usage)
+
+
+def make_answer(content: str, *, chat_id: str = "", conversation_id: str = "") -> Message:
+    """An assistant answer message (or a delta of one)."""
+    return Message(
+        role=MessageRole.ASSISTANT,
+        type=MessageType.ANSWER,
+        content=content,
+        content_type=MessageContentType.TEXT,
+        chat_id=chat_id or None,
+        conversation_id=conversation_id or None,
+    )
+
+
+def chat_stream_text(deltas: list[str], *, chat_id: str, conversation_id: str, usage: ChatUsage | None = None) -> str:
+    """A complete chat SSE stream: created, deltas, message completed, chat completed, done."""
+    created = make_chat(chat_id, conversation_id, status=ChatStatus.CREATED)
+    done = make_chat(chat_id, conversation_id, status=ChatStatus.COMPLETED, usage=usage or make_usage())
+    parts = [sse_event(ChatEventType.CONVERSATION_CHAT_CREATED, created)]
+    parts += [sse_event(ChatEventType.CONVERSATION_MESSAGE_DELTA, make_answer(d, chat_id=chat_id)) for d in deltas]
+    parts.append(sse_event(ChatEventType.CONVERSATION_MESSAGE_COMPLETED, make_answer("".join(deltas), chat_id=chat_id)))
+    parts.append(sse_event(ChatEventType.CONVERSATION_CHAT_COMPLETED, done))
+    parts.append(sse_event(ChatEventType.DONE, '"[DONE]"'))
+    return "".join(parts)
+
+
+def request_json(request: httpx.Request) -> Any:
+    """The JSON body the server received."""
+    return json.loads(request.content)

@@ -1,0 +1,171 @@
+"""User Story 2: basic client functionality (features/us2_client_functionality.feature)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
+from pytest_bdd import given, scenarios, then, when
+
+from coze_integration.calls import CozeCalls
+from coze_integration.settings import CozeSettings
+from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
+from tests.coze.coze_factories import LOGID, make_user, ok
+from tests.coze.steps.async_steps import async_step
+
+scenarios("us2_client_functionality.feature")
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+CLIENT_TESTS = Path(__file__).resolve().parents[1] / "test_coze_client.py"
+EXPECTED_AUTH = {"sync": (Coze, TokenAuth), "async": (AsyncCoze, AsyncTokenAuth)}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The token and base URL the fixtures provide."""
+
+    token: str
+    base_url: str
+
+
+@dataclass(frozen=True)
+class ClientProperties:
+    """What a client exposes about its configuration."""
+
+    api_key: str
+    base_url: str
+    auth_type: type
+    token_type: str
+    timeout: httpx.Timeout
+
+
+def _route_users_me(router: respx.MockRouter) -> respx.Route:
+    return router.get("/v1/users/me", name="users.me").mock(return_value=ok(make_user()))
+
+
+async def _assert_authenticated_request(
+    client: AnyCoze, calls: CozeCalls, router: respx.MockRouter, token: str
+) -> None:
+    user = await authenticate(client, calls)
+    assert user.response.logid == LOGID
+    request = router["users.me"].calls.last.request
+    assert request.headers["Authorization"] == f"Bearer {token}"
+
+
+@given("test fixtures for API credentials", target_fixture="credentials")
+def _credentials(mock_coze_api_token: str, mock_coze_base_url: str) -> Credentials:
+    assert mock_coze_api_token.startswith("pat_")
+    assert not mock_coze_base_url.endswith(("/", "/v1"))
+    return Credentials(mock_coze_api_token, mock_coze_base_url)
+
+
+@when("tests execute client initialization", target_fixture="initialized_client")
+def _initialize(coze_kind: str, credentials: Credentials, coze_router: respx.MockRouter) -> AnyCoze:
+    _route_users_me(coze_router)
+    settings = CozeSettings(api_token=credentials.token, api_base=credentials.base_url)
+    return build_client(coze_kind, settings)
+
+
+@then("both sync and async clients initialize with correct authentication")
+@async_step
+async def _correct_authentication(
+    coze_kind: str,
+    initialized_client: AnyCoze,
+    credentials: Credentials,
+    coze_calls: CozeCalls,
+    coze_router: respx.MockRouter,
+) -> None:
+    client_type, auth_type = EXPECTED_AUTH[coze_kind]
+    assert type(initialized_client) is client_type
+    assert type(initialized_client._auth) is auth_type
+    assert initialized_client._auth.token_type == "Bearer"
+    assert await bearer_token(initialized_client) == credentials.token
+    await _assert_authenticated_request(initialized_client, coze_calls, coze_router, credentials.token)
+
+
+@given("mock responses configured")
+def _mock_responses(coze_router: respx.MockRouter) -> None:
+    _route_users_me(coze_router)
+
+
+@when("tests verify client properties", target_fixture="properties")
+@async_step
+async def _properties(coze_client: AnyCoze) -> ClientProperties:
+    requester = coze_client._requester
+    http = requester.async_client if isinstance(coze_client, AsyncCoze) else requester.sync_client
+    return ClientProperties(
+        api_key=await bearer_token(coze_client),
+        base_url=coze_client._base_url,
+        auth_type=type(coze_client._auth),
+        token_type=coze_client._auth.token_type,
+        timeout=http.timeout,
+    )
+
+
+@then("API key, base URL, and authentication methods are accessible and correct")
+@async_step
+async def _properties_correct(
+    coze_kind: str,
+    coze_client: AnyCoze,
+    properties: ClientProperties,
+    mock_settings: CozeSettings,
+    coze_calls: CozeCalls,
+    coze_router: respx.MockRouter,
+) -> None:
+    token = mock_settings.api_token.get_secret_value()
+    assert properties.api_key == token
+    assert properties.base_url == mock_settings.api_base
+    assert properties.auth_type is EXPECTED_AUTH[coze_kind][1]
+    assert properties.token_type == "Bearer"
+    assert properties.timeout == httpx.Timeout(7.5, connect=2.0)
+    await _assert_authenticated_request(coze_client, coze_calls, coze_router, token)
+    request = coze_router["users.me"].calls.last.request
+    assert str(request.url) == f"{mock_settings.api_base}/v1/users/me"
+    assert request.extensions["timeout"] == {"connect": 2.0, "read": 7.5, "write": 7.5, "pool": 7.5}
+
+
+@given("test suite configured", target_fixture="pytest_config")
+def _pytest_config() -> dict[str, Any]:
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
+    options: dict[str, Any] = config["ini_options"]
+    assert "--strict-markers" in options["addopts"]
+    assert options["asyncio_default_fixture_loop_scope"] == "function"
+    assert options["filterwarnings"][0] == "error"
+    return options
+
+
+class _Outcomes:
+    """Collects the call-phase reports of an in-process pytest run."""
+
+    def __init__(self) -> None:
+        self.reports: list[pytest.TestReport] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            self.reports.append(report)
+
+
+@when("running pytest", target_fixture="client_test_outcomes")
+def _run_pytest(pytest_config: dict[str, Any]) -> tuple[int, list[pytest.TestReport]]:
+    outcomes = _Outcomes()
+    exit_code = pytest.main(
+        [str(CLIENT_TESTS), "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--no-header", "-k", "Init"],
+        plugins=[outcomes],
+    )
+    return int(exit_code), outcomes.reports
+
+
+@then("all client initialization tests pass without errors")
+def _all_passed(client_test_outcomes: tuple[int, list[pytest.TestReport]]) -> None:
+    exit_code, reports = client_test_outcomes
+    assert exit_code == 0
+    assert reports, "no client initialization test ran"
+    assert {r.outcome for r in reports} == {"passed"}
+    ran = {r.nodeid.split("::")[1] for r in reports}
+    assert {"TestCozeClientInit"} <= ran
