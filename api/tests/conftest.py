@@ -6,12 +6,15 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-import authlib.deprecate  # noqa: F401  (see below)
-import pytest
+import warnings
 
-# authlib installs a global "always" filter for its deprecation warnings when this module is first
-# imported. Importing it before pytest applies the ``filterwarnings`` setting lets our targeted
-# ignore of cozepy's ``authlib.jose`` import take precedence over it.
+import pytest
+from authlib.deprecate import AuthlibDeprecationWarning
+
+# cozepy imports ``authlib.jose``, which Authlib deprecates, and Authlib installs an "always"
+# filter for its warnings on import that outranks pyproject's ``filterwarnings``. This conftest is
+# loaded before any module imports cozepy, so this filter goes in front of Authlib's.
+warnings.filterwarnings("ignore", "authlib.jose module is deprecated", AuthlibDeprecationWarning)
 
 
 def _refuse(*args: Any, **kwargs: Any) -> Any:
