@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
+import warnings
 from collections.abc import Iterator
 from typing import Any
-
-import warnings
 
 import pytest
 from authlib.deprecate import AuthlibDeprecationWarning

@@ -68,6 +68,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     facts = scenario_facts(item)
     if facts is not None:
-        facts.update(item.stash.get(_STEP_STATE, {}))
+        step_state: dict[str, Any] = item.stash.get(_STEP_STATE, {})
+        facts.update(step_state)
         report.user_properties.append((PROPERTY, facts))
     return report

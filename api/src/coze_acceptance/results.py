@@ -37,9 +37,10 @@ class Results:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Fold setup, call and teardown reports into the run's status."""
-        facts = next((value for key, value in report.user_properties if key == PROPERTY), None)
-        if facts is None:
+        found = [value for key, value in report.user_properties if key == PROPERTY]
+        if not found or not isinstance(found[0], dict):
             return
+        facts: dict[str, Any] = found[0]
         run = self.runs.setdefault(report.nodeid, ScenarioRun(report.nodeid, facts))
         run.facts.update(facts)
         run.duration += report.duration
