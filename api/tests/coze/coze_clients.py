@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User
 
 from coze_integration.calls import CozeCalls
+from coze_integration.chat_poll import ChatResult, PollPolicy, acreate_chat_and_wait, create_chat_and_wait
+from coze_integration.chat_stream import ChatTranscript, aconsume_chat_stream, consume_chat_stream
 from coze_integration.clients import averify_credentials, build_async_coze, build_coze, verify_credentials
 from coze_integration.settings import CozeSettings
 
@@ -23,6 +28,20 @@ async def authenticate(client: AnyCoze, calls: CozeCalls) -> User:
     return verify_credentials(client, calls)
 
 
+async def read(client: AnyCoze, calls: CozeCalls, call: Callable[[], Any]) -> Any:
+    """Run a read through :class:`CozeCalls` (typed errors, retries) for either client kind."""
+    if isinstance(client, AsyncCoze):
+        return await calls.aread(call)
+    return calls.read(call)
+
+
+async def write(client: AnyCoze, calls: CozeCalls, call: Callable[[], Any]) -> Any:
+    """Run a write through :class:`CozeCalls` (typed errors, no retry) for either client kind."""
+    if isinstance(client, AsyncCoze):
+        return await calls.awrite(call)
+    return calls.write(call)
+
+
 async def bearer_token(client: AnyCoze) -> str:
     """The token the client's auth object will send."""
     auth = client._auth
@@ -30,3 +49,21 @@ async def bearer_token(client: AnyCoze) -> str:
         return await auth.atoken
     assert isinstance(auth, TokenAuth)
     return auth.token
+
+
+async def blocking_chat(
+    client: AnyCoze, calls: CozeCalls, policy: PollPolicy, *, bot_id: str, user_id: str, question: str
+) -> ChatResult:
+    """The project's blocking chat (create, poll, list messages) for either client."""
+    if isinstance(client, AsyncCoze):
+        return await acreate_chat_and_wait(
+            client, calls, bot_id=bot_id, user_id=user_id, question=question, policy=policy
+        )
+    return create_chat_and_wait(client, calls, bot_id=bot_id, user_id=user_id, question=question, policy=policy)
+
+
+async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTranscript:
+    """Stream a chat with the project's consumer and return its transcript, for either client."""
+    if isinstance(client, AsyncCoze):
+        return await aconsume_chat_stream(client.chat.stream(**stream_kwargs))
+    return consume_chat_stream(lambda: client.chat.stream(**stream_kwargs))

@@ -11,16 +11,27 @@ from typing import Any
 
 import httpx
 from cozepy import (
+    Bot,
+    BotModelInfo,
+    BotOnboardingInfo,
+    BotPromptInfo,
     Chat,
     ChatEventType,
     ChatStatus,
     ChatUsage,
+    Conversation,
     Message,
     MessageContentType,
     MessageRole,
     MessageType,
     User,
+    Workspace,
+    WorkspaceRoleType,
+    WorkspaceType,
 )
+from cozepy.bots import _PrivateListBotsDataV1
+from cozepy.conversations import _PrivateListConversationResp
+from cozepy.workspaces import _PrivateListWorkspacesData
 from pydantic import BaseModel
 
 LOGID = "20261126093000A1B2C3D4E5F6"
@@ -48,6 +59,11 @@ def ok(data: Any, *, logid: str = LOGID) -> httpx.Response:
     """A successful envelope around ``data`` (a model is dumped first)."""
     payload = dump(data) if isinstance(data, BaseModel) else data
     return json_response(envelope(payload), logid=logid)
+
+
+def ok_without_data(*, logid: str = LOGID) -> httpx.Response:
+    """A bare success envelope, as delete endpoints answer."""
+    return json_response({"code": 0, "msg": ""}, logid=logid)
 
 
 def api_error(code: int, msg: str, *, status: int = 200, logid: str = LOGID) -> httpx.Response:
@@ -122,6 +138,67 @@ def chat_stream_text(deltas: list[str], *, chat_id: str, conversation_id: str, u
     parts.append(sse_event(ChatEventType.CONVERSATION_CHAT_COMPLETED, done))
     parts.append(sse_event(ChatEventType.DONE, '"[DONE]"'))
     return "".join(parts)
+
+
+def make_bot(bot_id: str, *, name: str = "Travel planner") -> Bot:
+    """A published bot with prompt, onboarding and model metadata."""
+    return Bot(
+        bot_id=bot_id,
+        name=name,
+        description="Plans city trips",
+        icon_url="https://example.test/bot.png",
+        create_time=1764100000,
+        update_time=1764140000,
+        version="1764140000123",
+        prompt_info=BotPromptInfo(prompt="You plan trips."),
+        onboarding_info=BotOnboardingInfo(prologue="Where to?", suggested_questions=["Paris in 3 days?"]),
+        model_info=BotModelInfo(model_id="1737521813", model_name="Doubao-pro-32k", temperature=0.7),
+        owner_user_id="7484523878849822100",
+    )
+
+
+def bots_page(bot_ids: list[str], *, total: int) -> dict[str, Any]:
+    """One page of ``bots.list`` (the v1 published-bots shape cozepy requests by default)."""
+    bots = [
+        _PrivateListBotsDataV1.SimpleBotV1(
+            bot_id=bot_id, bot_name=f"Bot {bot_id[-3:]}", description="", icon_url="", publish_time="1764140000"
+        )
+        for bot_id in bot_ids
+    ]
+    return dump(_PrivateListBotsDataV1(space_bots=bots, total=total))
+
+
+def workspaces_page(workspace_ids: list[str], *, total: int) -> dict[str, Any]:
+    """One page of ``workspaces.list``."""
+    workspaces = [
+        Workspace(
+            id=workspace_id,
+            name=f"Workspace {workspace_id[-3:]}",
+            icon_url="",
+            role_type=WorkspaceRoleType.OWNER,
+            workspace_type=WorkspaceType.PERSONAL,
+            enterprise_id="",
+        )
+        for workspace_id in workspace_ids
+    ]
+    return dump(_PrivateListWorkspacesData(total_count=total, workspaces=workspaces))
+
+
+def make_conversation(conversation_id: str, *, name: str | None = None) -> Conversation:
+    """A conversation with metadata."""
+    return Conversation(
+        id=conversation_id,
+        created_at=1764149000,
+        meta_data={"source": "backend"},
+        last_section_id="7484523878849822010",
+        name=name,
+    )
+
+
+def conversations_page(conversation_ids: list[str], *, has_more: bool) -> dict[str, Any]:
+    """One page of ``conversations.list``."""
+    conversations = [make_conversation(cid) for cid in conversation_ids]
+    return dump(_PrivateListConversationResp(has_more=has_more, conversations=conversations))
 
 
 def request_json(request: httpx.Request) -> Any:

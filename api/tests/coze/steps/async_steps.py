@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterable, Callable, Coroutine, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 import pytest_asyncio
@@ -47,8 +47,13 @@ def async_step(fn: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
     return run
 
 
-async def resolve(value: Awaitable[T] | T) -> T:
-    """Await the result of an async client call; pass a sync client's result through."""
+async def resolve(value: object) -> Any:
+    """Await the result of an async client call; pass a sync client's result through.
+
+    Typed ``Any`` because mypy cannot solve ``Awaitable[A] | S`` for a ``Coze | AsyncCoze`` call
+    whose sync and async results differ (``NumberPaged`` vs ``AsyncNumberPaged``); annotate the
+    variable that receives the result.
+    """
     if inspect.isawaitable(value):
         return await value
     return value

@@ -1,0 +1,127 @@
+"""Blocking chat for both clients: create the chat, poll it until it finishes, fetch its messages.
+
+cozepy's sync ``create_and_poll`` sleeps a hard-wired ``time.sleep(1)``, polls forever unless
+given a timeout, and stops polling when the chat is still ``created``; ``AsyncCoze`` has no
+equivalent at all. These helpers poll while the chat is created or in progress, with an
+injectable sleep and a bounded number of polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from cozepy import AsyncCoze, Chat, ChatStatus, Coze, Message, MessageRole, MessageType
+
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import CozeTimeoutError
+
+ACTIVE = frozenset({ChatStatus.CREATED, ChatStatus.IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How often to poll a running chat, and for how long."""
+
+    interval: float = 1.0
+    max_polls: int = 300
+    sleep: Callable[[float], None] = time.sleep
+    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """A finished chat and the messages it produced."""
+
+    chat: Chat
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def answer(self) -> str:
+        """The assistant's answer text."""
+        return "".join(
+            m.content for m in self.messages if m.role == MessageRole.ASSISTANT and m.type == MessageType.ANSWER
+        )
+
+
+def _question(text: str) -> list[Message]:
+    return [Message.build_user_question_text(text)]
+
+
+def _still_running(chat: Chat, polls: int, policy: PollPolicy) -> bool:
+    if chat.status not in ACTIVE:
+        return False
+    if polls >= policy.max_polls:
+        raise CozeTimeoutError(
+            target="POST /v3/chat/retrieve",
+            reason=f"chat {chat.id} in conversation {chat.conversation_id} still {chat.status.value} "
+            f"after {polls} polls; retrieve it later to resume",
+        )
+    return True
+
+
+def create_chat_and_wait(
+    coze: Coze,
+    calls: CozeCalls,
+    *,
+    bot_id: str,
+    user_id: str,
+    question: str,
+    conversation_id: str | None = None,
+    policy: PollPolicy = PollPolicy(),
+) -> ChatResult:
+    """Ask ``question`` in blocking mode and return the finished chat with its messages."""
+    chat = calls.write(
+        functools.partial(
+            coze.chat.create,
+            bot_id=bot_id,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            additional_messages=_question(question),
+        )
+    )
+    polls = 0
+    while _still_running(chat, polls, policy):
+        policy.sleep(policy.interval)
+        polls += 1
+        chat = calls.read(functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id))
+    listed = calls.read(
+        functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
+    )
+    return ChatResult(chat, list(listed))
+
+
+async def acreate_chat_and_wait(
+    coze: AsyncCoze,
+    calls: CozeCalls,
+    *,
+    bot_id: str,
+    user_id: str,
+    question: str,
+    conversation_id: str | None = None,
+    policy: PollPolicy = PollPolicy(),
+) -> ChatResult:
+    """Async twin of :func:`create_chat_and_wait`."""
+    chat = await calls.awrite(
+        functools.partial(
+            coze.chat.create,
+            bot_id=bot_id,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            additional_messages=_question(question),
+        )
+    )
+    polls = 0
+    while _still_running(chat, polls, policy):
+        await policy.asleep(policy.interval)
+        polls += 1
+        chat = await calls.aread(
+            functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id)
+        )
+    listed = await calls.aread(
+        functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
+    )
+    return ChatResult(chat, list(listed))

@@ -1,0 +1,134 @@
+"""User Story 3: bot operations and workspace queries (features/us3_bot_operations.feature)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import respx
+from cozepy import Bot
+from pytest_bdd import given, scenarios, then, when
+
+from coze_integration.calls import CozeCalls
+from tests.coze.coze_clients import AnyCoze, read
+from tests.coze.coze_factories import LOGID, bots_page, make_bot, ok, workspaces_page
+from tests.coze.steps.async_steps import async_step, collect, resolve
+
+scenarios("us3_bot_operations.feature")
+
+PAGE_SIZE = 2
+BOT_IDS = ["7484523878849822201", "7484523878849822202", "7484523878849822203"]
+WORKSPACE_IDS = ["7484523878849822301", "7484523878849822302"]
+
+
+def _route_bot_pages(router: respx.MockRouter) -> respx.Route:
+    return router.get("/v1/space/published_bots_list", name="bots.list").mock(
+        side_effect=[
+            ok(bots_page(BOT_IDS[:PAGE_SIZE], total=len(BOT_IDS))),
+            ok(bots_page(BOT_IDS[PAGE_SIZE:], total=len(BOT_IDS))),
+        ]
+    )
+
+
+@given("workspace ID provided", target_fixture="workspace_id")
+def _workspace_id(sample_workspace_id: str, coze_router: respx.MockRouter) -> str:
+    _route_bot_pages(coze_router)
+    return sample_workspace_id
+
+
+@when("listing bots with pagination", target_fixture="bot_pages")
+@async_step
+async def _list_bots(coze_client: AnyCoze, workspace_id: str) -> list[Any]:
+    first = await resolve(coze_client.bots.list(space_id=workspace_id, page_size=PAGE_SIZE))
+    return await collect(first.iter_pages())
+
+
+@then("returns paginated bot list with correct page numbers and items")
+def _paginated(bot_pages: list[Any], workspace_id: str, coze_router: respx.MockRouter) -> None:
+    assert [page.page_num for page in bot_pages] == [1, 2]
+    assert [[bot.bot_id for bot in page.items] for page in bot_pages] == [BOT_IDS[:2], BOT_IDS[2:]]
+    assert [(page.has_more, page.total) for page in bot_pages] == [(True, 3), (False, 3)]
+    assert bot_pages[0].response.logid == LOGID
+    route = coze_router["bots.list"]
+    assert route.call_count == 2
+    sent = [dict(call.request.url.params) for call in route.calls]
+    assert sent == [
+        {"space_id": workspace_id, "page_size": str(PAGE_SIZE), "page_index": "1"},
+        {"space_id": workspace_id, "page_size": str(PAGE_SIZE), "page_index": "2"},
+    ]
+
+
+@given("bot ID provided", target_fixture="bot_id")
+def _bot_id(sample_bot_id: str, coze_router: respx.MockRouter) -> str:
+    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=ok(make_bot(sample_bot_id)))
+    return sample_bot_id
+
+
+@when("retrieving bot details", target_fixture="bot")
+@async_step
+async def _retrieve_bot(coze_client: AnyCoze, bot_id: str) -> Bot:
+    bot: Bot = await resolve(coze_client.bots.retrieve(bot_id=bot_id))
+    return bot
+
+
+@then("returns bot information with metadata and logid for debugging")
+def _bot_details(bot: Bot, bot_id: str, coze_router: respx.MockRouter) -> None:
+    assert bot.bot_id == bot_id
+    # Every metadata field survives the round trip: name, times, version, prompt, onboarding, model.
+    assert bot.model_dump() == make_bot(bot_id).model_dump()
+    assert bot.response.logid == LOGID
+    assert dict(coze_router["bots.retrieve"].calls.last.request.url.params) == {"bot_id": bot_id}
+
+
+@given("mock API responses")
+def _mock_api_responses(coze_router: respx.MockRouter, sample_bot_id: str) -> None:
+    _route_bot_pages(coze_router)
+    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=ok(make_bot(sample_bot_id)))
+    coze_router.get("/v1/workspaces", name="workspaces.list").mock(
+        return_value=ok(workspaces_page(WORKSPACE_IDS, total=len(WORKSPACE_IDS)))
+    )
+
+
+@when("testing bot operations", target_fixture="operation_results")
+@async_step
+async def _bot_operations(
+    coze_client: AnyCoze, coze_calls: CozeCalls, sample_workspace_id: str, sample_bot_id: str
+) -> dict[str, Any]:
+    # Through CozeCalls, as backend code calls them: typed errors and retries for reads.
+    workspaces = await read(coze_client, coze_calls, partial(coze_client.workspaces.list, page_size=10))
+    bots = await read(
+        coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=PAGE_SIZE)
+    )
+    bot = await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+    return {"workspaces": workspaces, "bots": bots, "bot": bot}
+
+
+@then("all HTTP requests use correct endpoints and authentication headers")
+def _endpoints_and_auth(
+    operation_results: dict[str, Any],
+    coze_router: respx.MockRouter,
+    mock_coze_api_token: str,
+    mock_coze_base_url: str,
+    sample_workspace_id: str,
+    sample_bot_id: str,
+) -> None:
+    assert [w.id for w in operation_results["workspaces"].items] == WORKSPACE_IDS
+    assert [b.bot_id for b in operation_results["bots"].items] == BOT_IDS[:2]
+    assert operation_results["bot"].bot_id == sample_bot_id
+    expected = {
+        "workspaces.list": ("/v1/workspaces", {"page_num": "1", "page_size": "10"}),
+        "bots.list": (
+            "/v1/space/published_bots_list",
+            {"space_id": sample_workspace_id, "page_size": str(PAGE_SIZE), "page_index": "1"},
+        ),
+        "bots.retrieve": ("/v1/bot/get_online_info", {"bot_id": sample_bot_id}),
+    }
+    for name, (path, params) in expected.items():
+        route = coze_router[name]
+        assert route.call_count == 1, name
+        request = route.calls.last.request
+        assert (request.method, request.url.host, request.url.path) == ("GET", "api.coze.cn", path)
+        assert str(request.url).startswith(mock_coze_base_url)
+        assert dict(request.url.params) == params
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+        assert request.headers["User-Agent"].startswith("cozepy/")

@@ -1,0 +1,254 @@
+"""User Story 4: chat and conversations (features/us4_chat_and_conversations.feature)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import respx
+from cozepy import AsyncCoze, ChatEvent, ChatEventType, ChatStatus, Message, MessageType
+from pytest_bdd import given, scenarios, then, when
+
+from coze_integration.calls import CozeCalls
+from coze_integration.chat_poll import ChatResult, PollPolicy
+from coze_integration.chat_stream import ChatTranscript
+from tests.coze.coze_clients import AnyCoze, blocking_chat, streamed_transcript
+from tests.coze.coze_factories import (
+    LOGID,
+    conversations_page,
+    make_answer,
+    make_chat,
+    make_conversation,
+    make_usage,
+    ok,
+    ok_without_data,
+    read_testdata,
+    request_json,
+    sse_response,
+)
+from tests.coze.steps.async_steps import async_step, collect, resolve
+
+scenarios("us4_chat_and_conversations.feature")
+
+OK_STREAM_EVENTS = [
+    ChatEventType.CONVERSATION_CHAT_CREATED,
+    ChatEventType.CONVERSATION_CHAT_IN_PROGRESS,
+    *[ChatEventType.CONVERSATION_MESSAGE_DELTA] * 3,
+    *[ChatEventType.CONVERSATION_MESSAGE_COMPLETED] * 2,
+    ChatEventType.CONVERSATION_CHAT_COMPLETED,
+]
+OK_STREAM_ANSWER = "The capital of France is Paris."
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """Who asks which bot what."""
+
+    bot_id: str
+    user_id: str
+    message: str
+
+    def stream_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``chat.stream``."""
+        return {
+            "bot_id": self.bot_id,
+            "user_id": self.user_id,
+            "additional_messages": [Message.build_user_question_text(self.message)],
+        }
+
+
+def _assert_chat_body(request_body: dict[str, Any], chat_request: ChatRequest, *, stream: bool) -> None:
+    assert request_body["bot_id"] == chat_request.bot_id
+    assert request_body["user_id"] == chat_request.user_id
+    assert request_body["stream"] is stream
+    [question] = request_body["additional_messages"]
+    assert (question["role"], question["content"], question["content_type"]) == ("user", chat_request.message, "text")
+
+
+@given("bot ID and user message", target_fixture="chat_request")
+def _chat_request(sample_bot_id: str, sample_user_id: str, sample_user_message: str) -> ChatRequest:
+    return ChatRequest(sample_bot_id, sample_user_id, sample_user_message)
+
+
+@when("creating chat in blocking mode", target_fixture="chat_result")
+@async_step
+async def _blocking_chat(
+    coze_client: AnyCoze,
+    coze_calls: CozeCalls,
+    coze_router: respx.MockRouter,
+    chat_request: ChatRequest,
+    sample_chat_id: str,
+    sample_conversation_id: str,
+    recorded_sleeps: list[float],
+) -> ChatResult:
+    running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
+    done = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.COMPLETED, usage=make_usage(38, 14))
+    coze_router.post("/v3/chat", name="chat.create").mock(return_value=ok(running))
+    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(side_effect=[ok(running), ok(done)])
+    answer = make_answer(OK_STREAM_ANSWER, chat_id=sample_chat_id, conversation_id=sample_conversation_id)
+    coze_router.get("/v3/chat/message/list", name="chat.messages").mock(return_value=ok([answer.model_dump()]))
+
+    async def asleep(seconds: float) -> None:
+        recorded_sleeps.append(seconds)
+
+    policy = PollPolicy(interval=1.0, max_polls=5, sleep=recorded_sleeps.append, asleep=asleep)
+    return await blocking_chat(
+        coze_client,
+        coze_calls,
+        policy,
+        bot_id=chat_request.bot_id,
+        user_id=chat_request.user_id,
+        question=chat_request.message,
+    )
+
+
+@then("returns complete response with token usage statistics")
+def _complete_response(
+    chat_result: ChatResult,
+    chat_request: ChatRequest,
+    coze_router: respx.MockRouter,
+    sample_chat_id: str,
+    sample_conversation_id: str,
+    recorded_sleeps: list[float],
+) -> None:
+    chat = chat_result.chat
+    assert (chat.id, chat.conversation_id, chat.status) == (sample_chat_id, sample_conversation_id, "completed")
+    assert chat.usage is not None
+    assert (chat.usage.token_count, chat.usage.input_count, chat.usage.output_count) == (52, 38, 14)
+    assert chat_result.answer == OK_STREAM_ANSWER
+    assert chat.response.logid == LOGID
+    _assert_chat_body(request_json(coze_router["chat.create"].calls.last.request), chat_request, stream=False)
+    polls = coze_router["chat.retrieve"].calls
+    assert len(polls) == 2
+    assert dict(polls.last.request.url.params) == {"conversation_id": sample_conversation_id, "chat_id": sample_chat_id}
+    assert recorded_sleeps == [1.0, 1.0]
+    listed = coze_router["chat.messages"].calls.last.request
+    assert dict(listed.url.params) == {"conversation_id": sample_conversation_id, "chat_id": sample_chat_id}
+
+
+@dataclass(frozen=True)
+class StreamedChat:
+    """The events of a chat stream and the logid it was served with."""
+
+    events: list[ChatEvent]
+    logid: str | None
+
+
+@when("streaming chat", target_fixture="streamed")
+@async_step
+async def _stream_chat(coze_client: AnyCoze, coze_router: respx.MockRouter, chat_request: ChatRequest) -> StreamedChat:
+    coze_router.post("/v3/chat", name="chat.stream").mock(
+        return_value=sse_response(read_testdata("chat_stream_ok.sse"))
+    )
+    stream = coze_client.chat.stream(**chat_request.stream_kwargs())
+    events: list[ChatEvent] = await collect(stream)
+    # The sync stream exposes its response at once; the async generator only through its events.
+    logid = events[0].response.logid if isinstance(coze_client, AsyncCoze) else stream.response.logid  # type: ignore[union-attr]
+    return StreamedChat(events, logid)
+
+
+@then("yields events for message deltas and completion with proper event types")
+def _stream_events(streamed: StreamedChat, chat_request: ChatRequest, coze_router: respx.MockRouter) -> None:
+    assert [event.event for event in streamed.events] == OK_STREAM_EVENTS
+    deltas = [
+        e.message.content for e in streamed.events if e.event == ChatEventType.CONVERSATION_MESSAGE_DELTA and e.message
+    ]
+    assert "".join(deltas) == OK_STREAM_ANSWER
+    answer = streamed.events[5].message
+    assert answer is not None
+    assert (answer.type, answer.content) == (MessageType.ANSWER, OK_STREAM_ANSWER)
+    completed = streamed.events[-1].chat
+    assert completed is not None
+    assert completed.status == ChatStatus.COMPLETED
+    assert completed.usage is not None
+    assert completed.usage.token_count == 52
+    assert streamed.logid == LOGID
+    request = coze_router["chat.stream"].calls.last.request
+    _assert_chat_body(request_json(request), chat_request, stream=True)
+
+
+@given("conversation ID", target_fixture="conversation_id")
+def _conversation_id(sample_conversation_id: str, coze_router: respx.MockRouter) -> str:
+    conversation = make_conversation(sample_conversation_id, name="Trip to Paris")
+    coze_router.post("/v1/conversation/create", name="create").mock(return_value=ok(conversation))
+    coze_router.get("/v1/conversation/retrieve", name="retrieve").mock(return_value=ok(conversation))
+    coze_router.get("/v1/conversations", name="list").mock(
+        return_value=ok(conversations_page([sample_conversation_id], has_more=False))
+    )
+    coze_router.delete(f"/v1/conversations/{sample_conversation_id}", name="delete").mock(
+        return_value=ok_without_data()
+    )
+    return sample_conversation_id
+
+
+@when("managing conversation (create/retrieve/delete)", target_fixture="managed")
+@async_step
+async def _manage_conversation(coze_client: AnyCoze, conversation_id: str, sample_bot_id: str) -> dict[str, Any]:
+    conversations = coze_client.conversations
+    created = await resolve(
+        conversations.create(bot_id=sample_bot_id, name="Trip to Paris", meta_data={"source": "backend"})
+    )
+    retrieved = await resolve(conversations.retrieve(conversation_id=conversation_id))
+    listed = await resolve(conversations.list(bot_id=sample_bot_id, page_size=20))
+    deleted = await resolve(conversations.delete(conversation_id=conversation_id))
+    return {"created": created, "retrieved": retrieved, "listed": listed, "deleted": deleted}
+
+
+@then("operations succeed with appropriate API calls and responses")
+def _conversation_calls(
+    managed: dict[str, Any],
+    coze_router: respx.MockRouter,
+    conversation_id: str,
+    sample_bot_id: str,
+    mock_coze_api_token: str,
+) -> None:
+    for name in ("created", "retrieved"):
+        assert managed[name].id == conversation_id
+        assert managed[name].meta_data == {"source": "backend"}
+        assert managed[name].response.logid == LOGID
+    assert [c.id for c in managed["listed"].items] == [conversation_id]
+    assert managed["listed"].has_more is False
+    assert managed["deleted"].response.logid == LOGID
+    expected = {
+        "create": ("POST", "/v1/conversation/create", {}),
+        "retrieve": ("GET", "/v1/conversation/retrieve", {"conversation_id": conversation_id}),
+        "list": ("GET", "/v1/conversations", {"bot_id": sample_bot_id, "page_num": "1", "page_size": "20"}),
+        "delete": ("DELETE", f"/v1/conversations/{conversation_id}", {}),
+    }
+    for name, (method, path, params) in expected.items():
+        route = coze_router[name]
+        assert route.call_count == 1, name
+        request = route.calls.last.request
+        assert (request.method, request.url.path, dict(request.url.params)) == (method, path, params)
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+    body = request_json(coze_router["create"].calls.last.request)
+    assert body == {"bot_id": sample_bot_id, "name": "Trip to Paris", "meta_data": {"source": "backend"}}
+
+
+@given("chat stream events", target_fixture="expected_answer")
+def _chat_stream_events(coze_router: respx.MockRouter) -> str:
+    text = read_testdata("chat_stream_long_answer.sse")
+    coze_router.post("/v3/chat", name="chat.stream").mock(return_value=sse_response(text))
+    return "Paris has been the capital of France since the late tenth century"
+
+
+@when("processing event types", target_fixture="transcript")
+@async_step
+async def _process_events(coze_client: AnyCoze, sample_bot_id: str, sample_user_id: str) -> ChatTranscript:
+    return await streamed_transcript(coze_client, bot_id=sample_bot_id, user_id=sample_user_id)
+
+
+@then("correctly handles CONVERSATION_MESSAGE_DELTA and CONVERSATION_CHAT_COMPLETED events")
+def _handles_events(
+    transcript: ChatTranscript, expected_answer: str, sample_chat_id: str, sample_conversation_id: str
+) -> None:
+    assert transcript.text.startswith(expected_answer)
+    assert transcript.text.endswith("open to visitors every year.")
+    assert transcript.events.count(ChatEventType.CONVERSATION_MESSAGE_DELTA) == 39
+    assert transcript.events[-1] == ChatEventType.CONVERSATION_CHAT_COMPLETED
+    assert transcript.complete
+    assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)
+    assert transcript.status == ChatStatus.COMPLETED
+    assert transcript.usage is not None
+    assert (transcript.usage.token_count, transcript.usage.input_count, transcript.usage.output_count) == (52, 38, 14)
+    assert transcript.logid == LOGID
