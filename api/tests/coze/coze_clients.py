@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import inspect
+from collections.abc import AsyncIterable, Callable, Iterable
+from typing import Any, TypeVar
 
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User
 
@@ -14,6 +15,7 @@ from coze_integration.clients import averify_credentials, build_async_coze, buil
 from coze_integration.settings import CozeSettings
 
 AnyCoze = Coze | AsyncCoze
+T = TypeVar("T")
 
 
 def build_client(kind: str, settings: CozeSettings) -> AnyCoze:
@@ -67,3 +69,22 @@ async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTran
     if isinstance(client, AsyncCoze):
         return await aconsume_chat_stream(client.chat.stream(**stream_kwargs))
     return consume_chat_stream(lambda: client.chat.stream(**stream_kwargs))
+
+
+async def resolve(value: object) -> Any:
+    """Await the result of an async client call; pass a sync client's result through.
+
+    Typed ``Any`` because mypy cannot solve ``Awaitable[A] | S`` for a ``Coze | AsyncCoze`` call
+    whose sync and async results differ (``NumberPaged`` vs ``AsyncNumberPaged``); annotate the
+    variable that receives the result.
+    """
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+async def collect(events: Iterable[T] | AsyncIterable[T]) -> list[T]:
+    """Every item of a sync or async iterable (stream, pager)."""
+    if isinstance(events, AsyncIterable):
+        return [item async for item in events]
+    return list(events)

@@ -6,6 +6,7 @@ Every response carries an ``x-tt-logid`` header; tests assert that it reaches th
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from cozepy import (
     BotOnboardingInfo,
     BotPromptInfo,
     Chat,
-    ChatEventType,
+    ChatError,
     ChatStatus,
     ChatUsage,
     Conversation,
@@ -79,14 +80,15 @@ def sse_response(text: str, *, logid: str = LOGID, content_type: str | None = "t
     return httpx.Response(200, content=text.encode(), headers=headers)
 
 
-def sse_event(event: str, data: Any, *, event_id: int | None = None) -> str:
+def sse_event(event: str | Enum, data: Any, *, event_id: int | None = None) -> str:
     """One SSE event; ``data`` models and dicts are serialised to JSON."""
+    name = event.value if isinstance(event, Enum) else event
     if isinstance(data, BaseModel):
         data = json.dumps(dump(data))
     elif not isinstance(data, str):
         data = json.dumps(data)
     head = f"id:{event_id}\n" if event_id is not None else ""
-    return f"{head}event:{event}\ndata:{data}\n\n"
+    return f"{head}event:{name}\ndata:{data}\n\n"
 
 
 def read_testdata(name: str) -> str:
@@ -111,9 +113,12 @@ def make_chat(
     bot_id: str | None = None,
     status: ChatStatus = ChatStatus.COMPLETED,
     usage: ChatUsage | None = None,
+    last_error: ChatError | None = None,
 ) -> Chat:
     """A chat in the given status."""
-    return Chat(id=chat_id, conversation_id=conversation_id, bot_id=bot_id, status=status, usage=usage)
+    return Chat(
+        id=chat_id, conversation_id=conversation_id, bot_id=bot_id, status=status, usage=usage, last_error=last_error
+    )
 
 
 def make_answer(content: str, *, chat_id: str = "", conversation_id: str = "") -> Message:
@@ -126,18 +131,6 @@ def make_answer(content: str, *, chat_id: str = "", conversation_id: str = "") -
         chat_id=chat_id or None,
         conversation_id=conversation_id or None,
     )
-
-
-def chat_stream_text(deltas: list[str], *, chat_id: str, conversation_id: str, usage: ChatUsage | None = None) -> str:
-    """A complete chat SSE stream: created, deltas, message completed, chat completed, done."""
-    created = make_chat(chat_id, conversation_id, status=ChatStatus.CREATED)
-    done = make_chat(chat_id, conversation_id, status=ChatStatus.COMPLETED, usage=usage or make_usage())
-    parts = [sse_event(ChatEventType.CONVERSATION_CHAT_CREATED, created)]
-    parts += [sse_event(ChatEventType.CONVERSATION_MESSAGE_DELTA, make_answer(d, chat_id=chat_id)) for d in deltas]
-    parts.append(sse_event(ChatEventType.CONVERSATION_MESSAGE_COMPLETED, make_answer("".join(deltas), chat_id=chat_id)))
-    parts.append(sse_event(ChatEventType.CONVERSATION_CHAT_COMPLETED, done))
-    parts.append(sse_event(ChatEventType.DONE, '"[DONE]"'))
-    return "".join(parts)
 
 
 def make_bot(bot_id: str, *, name: str = "Travel planner") -> Bot:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import AsyncIterable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import pytest_asyncio
@@ -45,22 +45,3 @@ def async_step(fn: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
         parameters=[loop_param, *signature.parameters.values()]
     )
     return run
-
-
-async def resolve(value: object) -> Any:
-    """Await the result of an async client call; pass a sync client's result through.
-
-    Typed ``Any`` because mypy cannot solve ``Awaitable[A] | S`` for a ``Coze | AsyncCoze`` call
-    whose sync and async results differ (``NumberPaged`` vs ``AsyncNumberPaged``); annotate the
-    variable that receives the result.
-    """
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-async def collect(events: Iterable[T] | AsyncIterable[T]) -> list[T]:
-    """Every item of a sync or async iterable (stream, pager)."""
-    if isinstance(events, AsyncIterable):
-        return [item async for item in events]
-    return list(events)

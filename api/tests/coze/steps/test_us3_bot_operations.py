@@ -10,9 +10,9 @@ from cozepy import Bot
 from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
-from tests.coze.coze_clients import AnyCoze, read
+from tests.coze.coze_clients import AnyCoze, collect, read, resolve
 from tests.coze.coze_factories import LOGID, bots_page, make_bot, ok, workspaces_page
-from tests.coze.steps.async_steps import async_step, collect, resolve
+from tests.coze.steps.async_steps import async_step
 
 scenarios("us3_bot_operations.feature")
 

@@ -12,7 +12,7 @@ from pytest_bdd import given, scenarios, then, when
 from coze_integration.calls import CozeCalls
 from coze_integration.chat_poll import ChatResult, PollPolicy
 from coze_integration.chat_stream import ChatTranscript
-from tests.coze.coze_clients import AnyCoze, blocking_chat, streamed_transcript
+from tests.coze.coze_clients import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
 from tests.coze.coze_factories import (
     LOGID,
     conversations_page,
@@ -26,7 +26,7 @@ from tests.coze.coze_factories import (
     request_json,
     sse_response,
 )
-from tests.coze.steps.async_steps import async_step, collect, resolve
+from tests.coze.steps.async_steps import async_step
 
 scenarios("us4_chat_and_conversations.feature")
 

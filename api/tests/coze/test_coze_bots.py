@@ -1,0 +1,118 @@
+"""Bots: ``bots.list`` pagination and ``bots.retrieve`` metadata, sync and async.
+
+Endpoints: GET /v1/space/published_bots_list (query ``space_id``, ``page_size``, ``page_index``)
+and GET /v1/bot/get_online_info (query ``bot_id``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pytest
+import respx
+
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import CozeNotFoundError, CozePermissionError
+from tests.coze.coze_clients import AnyCoze, collect, read, resolve
+from tests.coze.coze_factories import LOGID, api_error, bots_page, make_bot, ok
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
+
+BOTS_PATH = "/v1/space/published_bots_list"
+IDS = [f"74845238788498224{n:02d}" for n in range(5)]
+
+
+class TestCozeBotsList:
+    """``bots.list`` sends the workspace and paging parameters cozepy uses and pages through results."""
+
+    async def test_first_page_request_and_items(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str, mock_coze_api_token: str
+    ) -> None:
+        """The first page carries ``space_id``, ``page_size`` and ``page_index=1`` and returns typed bots."""
+        route = coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[:2], total=2)))
+        page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
+        assert [bot.bot_id for bot in page.items] == IDS[:2]
+        assert [bot.bot_name for bot in page.items] == ["Bot 400", "Bot 401"]
+        assert page.response.logid == LOGID
+        request = route.calls.last.request
+        assert dict(request.url.params) == {"space_id": sample_workspace_id, "page_size": "2", "page_index": "1"}
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    async def test_starting_page_is_sent_as_is(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
+    ) -> None:
+        """Asking for page 3 sends ``page_index=3``, not an off-by-one neighbour."""
+        route = coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[4:], total=5)))
+        page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2, page_num=3))
+        assert page.page_num == 3
+        assert route.calls.last.request.url.params["page_index"] == "3"
+        assert page.has_more is False
+
+    @pytest.mark.parametrize(
+        ("total", "page_size", "has_more"),
+        [(3, 2, True), (2, 2, False), (0, 20, False), (21, 20, True)],
+        ids=["one-more-page", "exactly-full", "empty-workspace", "one-over"],
+    )
+    async def test_has_more_follows_total(
+        self,
+        coze_client: AnyCoze,
+        coze_router: respx.MockRouter,
+        sample_workspace_id: str,
+        total: int,
+        page_size: int,
+        has_more: bool,
+    ) -> None:
+        """``has_more`` is true exactly when ``total`` exceeds the pages read so far."""
+        coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[: min(total, page_size)], total=total)))
+        page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=page_size))
+        assert (page.has_more, page.total) == (has_more, total)
+
+    async def test_iterating_requests_each_following_page(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
+    ) -> None:
+        """Iterating the pager yields every bot and requests pages 2 and 3 in turn."""
+        route = coze_router.get(BOTS_PATH).mock(
+            side_effect=[ok(bots_page(IDS[i : i + 2], total=len(IDS))) for i in (0, 2, 4)]
+        )
+        first: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
+        bots = await collect(first)
+        assert [bot.bot_id for bot in bots] == IDS
+        assert [call.request.url.params["page_index"] for call in route.calls] == ["1", "2", "3"]
+
+
+class TestCozeBotsRetrieve:
+    """``bots.retrieve`` returns the bot's metadata and the logid."""
+
+    async def test_retrieve_returns_metadata_and_logid(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
+    ) -> None:
+        """Every metadata field arrives typed, and the response logid reaches the caller."""
+        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=ok(make_bot(sample_bot_id)))
+        bot: Any = await resolve(coze_client.bots.retrieve(bot_id=sample_bot_id))
+        assert bot.model_dump() == make_bot(sample_bot_id).model_dump()
+        assert bot.response.logid == LOGID
+        assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
+
+    @pytest.mark.parametrize(
+        ("code", "error"),
+        [(4200, CozeNotFoundError), (4101, CozePermissionError)],
+        ids=["bot-does-not-exist", "bot-not-accessible"],
+    )
+    async def test_missing_or_forbidden_bot_is_typed(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        code: int,
+        error: type[Exception],
+    ) -> None:
+        """An unknown or inaccessible bot raises a typed error naming the bot id, with the logid."""
+        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(code, "bot not available"))
+        with pytest.raises(error) as caught:
+            await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+        assert sample_bot_id in str(caught.value)
+        assert getattr(caught.value, "code", None) == code
+        assert getattr(caught.value, "logid", None) == LOGID
+        assert route.call_count == 1

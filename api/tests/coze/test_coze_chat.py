@@ -1,0 +1,246 @@
+"""Chat in blocking mode: create, retrieve, cozepy's ``create_and_poll`` and the project's poller.
+
+The project's ``create_chat_and_wait`` is tested for both clients; cozepy's sync-only
+``create_and_poll`` is run without real sleeping.
+
+Endpoints: POST /v3/chat (query ``conversation_id``), POST /v3/chat/retrieve (query
+``conversation_id``, ``chat_id``), GET /v3/chat/message/list.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pytest
+import respx
+from cozepy import ChatError, ChatStatus, Coze, Message
+
+from coze_integration.calls import CozeCalls
+from coze_integration.chat_poll import PollPolicy
+from coze_integration.errors import CozeServerError, CozeTimeoutError
+from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
+from tests.coze.coze_factories import (
+    LOGID,
+    api_error,
+    make_answer,
+    make_chat,
+    make_usage,
+    ok,
+    request_json,
+)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-007", "FR-012", "FR-017")]
+
+
+def _question(text: str) -> list[Message]:
+    return [Message.build_user_question_text(text)]
+
+
+@pytest.fixture
+def policy(recorded_sleeps: list[float]) -> PollPolicy:
+    """Poll every 2 s, at most 3 times, recording instead of sleeping."""
+
+    async def asleep(seconds: float) -> None:
+        recorded_sleeps.append(seconds)
+
+    return PollPolicy(interval=2.0, max_polls=3, sleep=recorded_sleeps.append, asleep=asleep)
+
+
+@pytest.mark.parity
+class TestCozeChatCreate:
+    """``chat.create`` sends the question and exposes id, status and usage."""
+
+    async def test_create_sends_bot_user_and_message(
+        self,
+        coze_client: AnyCoze,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        sample_user_id: str,
+        sample_user_message: str,
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """The body carries bot id, user id, the user's message and ``stream: false``."""
+        chat = make_chat(sample_chat_id, sample_conversation_id, bot_id=sample_bot_id, usage=make_usage(40, 2))
+        route = coze_router.post("/v3/chat").mock(return_value=ok(chat))
+        result: Any = await resolve(
+            coze_client.chat.create(
+                bot_id=sample_bot_id,
+                user_id=sample_user_id,
+                additional_messages=_question(sample_user_message),
+                custom_variables={"city": "Paris"},
+            )
+        )
+        assert (result.id, result.conversation_id, result.status) == (
+            sample_chat_id,
+            sample_conversation_id,
+            ChatStatus.COMPLETED,
+        )
+        assert (result.usage.token_count, result.usage.input_count, result.usage.output_count) == (42, 40, 2)
+        assert result.response.logid == LOGID
+        request = route.calls.last.request
+        body = request_json(request)
+        assert (body["bot_id"], body["user_id"], body["stream"]) == (sample_bot_id, sample_user_id, False)
+        assert body["custom_variables"] == {"city": "Paris"}
+        assert [(m["role"], m["content"]) for m in body["additional_messages"]] == [("user", sample_user_message)]
+        assert request.url.params["conversation_id"] == ""
+
+    async def test_create_in_existing_conversation(
+        self,
+        coze_client: AnyCoze,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """A chat in an existing conversation names it in the query string."""
+        route = coze_router.post("/v3/chat").mock(return_value=ok(make_chat(sample_chat_id, sample_conversation_id)))
+        await resolve(
+            coze_client.chat.create(bot_id=sample_bot_id, user_id="u", conversation_id=sample_conversation_id)
+        )
+        assert route.calls.last.request.url.params["conversation_id"] == sample_conversation_id
+
+    async def test_retrieve_is_a_post_with_ids_in_query(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
+    ) -> None:
+        """``chat.retrieve`` posts to /v3/chat/retrieve with both ids in the query string."""
+        route = coze_router.post("/v3/chat/retrieve").mock(
+            return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS))
+        )
+        chat: Any = await resolve(
+            coze_client.chat.retrieve(conversation_id=sample_conversation_id, chat_id=sample_chat_id)
+        )
+        assert chat.status == ChatStatus.IN_PROGRESS
+        assert dict(route.calls.last.request.url.params) == {
+            "conversation_id": sample_conversation_id,
+            "chat_id": sample_chat_id,
+        }
+
+    async def test_create_is_never_retried(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_bot_id: str
+    ) -> None:
+        """A 5xx on ``chat.create`` surfaces at once: retrying a write could ask the bot twice."""
+        route = coze_router.post("/v3/chat").mock(return_value=api_error(5000, "internal", status=500))
+        with pytest.raises(CozeServerError):
+            await write(coze_client, coze_calls, partial(coze_client.chat.create, bot_id=sample_bot_id, user_id="u"))
+        assert route.call_count == 1
+
+
+@pytest.mark.parity
+class TestCozeChatWait:
+    """The project's blocking chat polls until the chat finishes."""
+
+    @pytest.fixture
+    def routes(
+        self, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
+    ) -> dict[str, respx.Route]:
+        """Create answers ``created``; message list answers with the assistant's reply."""
+        answer = make_answer("Paris.", chat_id=sample_chat_id, conversation_id=sample_conversation_id)
+        return {
+            "create": coze_router.post("/v3/chat").mock(
+                return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.CREATED))
+            ),
+            "retrieve": coze_router.post("/v3/chat/retrieve"),
+            "messages": coze_router.get("/v3/chat/message/list", name="chat.messages").mock(
+                return_value=ok([answer.model_dump()])
+            ),
+        }
+
+    async def test_polls_from_created_until_completed(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        policy: PollPolicy,
+        routes: dict[str, respx.Route],
+        recorded_sleeps: list[float],
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """A chat that starts ``created`` is polled (cozepy's own poller would stop there) until completed."""
+        running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
+        done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
+        routes["retrieve"].mock(side_effect=[ok(running), ok(done)])
+        result = await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+        assert result.chat.status == ChatStatus.COMPLETED
+        assert result.answer == "Paris."
+        assert recorded_sleeps == [2.0, 2.0]
+        assert routes["retrieve"].call_count == 2
+        assert dict(routes["messages"].calls.last.request.url.params) == {
+            "conversation_id": sample_conversation_id,
+            "chat_id": sample_chat_id,
+        }
+
+    async def test_failed_chat_keeps_last_error(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        policy: PollPolicy,
+        routes: dict[str, respx.Route],
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """A chat that fails stops the polling and keeps Coze's ``last_error``."""
+        failed = make_chat(
+            sample_chat_id,
+            sample_conversation_id,
+            status=ChatStatus.FAILED,
+            last_error=ChatError(code=5000, msg="model overloaded"),
+        )
+        routes["retrieve"].mock(return_value=ok(failed))
+        result = await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+        assert result.chat.status == ChatStatus.FAILED
+        assert result.chat.last_error is not None
+        assert (result.chat.last_error.code, result.chat.last_error.msg) == (5000, "model overloaded")
+
+    async def test_gives_up_after_max_polls_with_ids(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        policy: PollPolicy,
+        routes: dict[str, respx.Route],
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """A chat still running after ``max_polls`` raises a timeout naming the chat and conversation."""
+        routes["retrieve"].mock(
+            return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS))
+        )
+        coze_router.pop("chat.messages")  # a chat that never finished has no messages to list
+        with pytest.raises(CozeTimeoutError) as caught:
+            await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+        assert sample_chat_id in str(caught.value)
+        assert sample_conversation_id in str(caught.value)
+        assert routes["retrieve"].call_count == 3
+        assert recorded_sleeps == [2.0, 2.0, 2.0]
+
+
+class TestCozeChatCreateAndPoll:
+    """cozepy's own sync ``create_and_poll``, run without real sleeping."""
+
+    async def test_polls_while_in_progress_without_sleeping(
+        self,
+        coze_client: Coze,
+        coze_router: respx.MockRouter,
+        monkeypatch: pytest.MonkeyPatch,
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """Two in-progress answers mean two sleeps and three retrieves before the messages are listed."""
+        slept: list[float] = []
+        monkeypatch.setattr("cozepy.chat.time.sleep", slept.append)
+        running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
+        done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
+        coze_router.post("/v3/chat").mock(return_value=ok(running))
+        retrieve = coze_router.post("/v3/chat/retrieve").mock(side_effect=[ok(running), ok(done)])
+        answer = make_answer("Paris.", chat_id=sample_chat_id)
+        coze_router.get("/v3/chat/message/list").mock(return_value=ok([answer.model_dump()]))
+        poll = coze_client.chat.create_and_poll(bot_id="b", user_id="u", additional_messages=_question("q"))
+        assert poll.chat.status == ChatStatus.COMPLETED
+        assert poll.messages is not None
+        assert [m.content for m in poll.messages] == ["Paris."]
+        assert poll.messages.response.logid == LOGID
+        assert slept == [1, 1]
+        assert retrieve.call_count == 2

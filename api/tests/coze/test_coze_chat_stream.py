@@ -1,0 +1,152 @@
+"""Streaming chat: ``chat.stream`` events and the project's transcript consumer, sync and async.
+
+Replays recorded SSE streams from ``testdata/`` through POST /v3/chat: a normal answer, a failed
+chat, an unknown event name and a long answer of many deltas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import respx
+from cozepy import AsyncCoze, ChatEventType, ChatStatus
+
+from tests.coze.coze_clients import AnyCoze, collect, streamed_transcript
+from tests.coze.coze_factories import (
+    LOGID,
+    make_answer,
+    make_chat,
+    make_usage,
+    read_testdata,
+    request_json,
+    sse_event,
+    sse_response,
+)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016", "FR-017")]
+
+CREATED, IN_PROGRESS = ChatEventType.CONVERSATION_CHAT_CREATED, ChatEventType.CONVERSATION_CHAT_IN_PROGRESS
+DELTA, MESSAGE_DONE = ChatEventType.CONVERSATION_MESSAGE_DELTA, ChatEventType.CONVERSATION_MESSAGE_COMPLETED
+CHAT_DONE, CHAT_FAILED = ChatEventType.CONVERSATION_CHAT_COMPLETED, ChatEventType.CONVERSATION_CHAT_FAILED
+LONG_ANSWER_START = "Paris has been the capital of France since the late tenth century"
+
+
+@pytest.fixture
+def stream_route(coze_router: respx.MockRouter) -> respx.Route:
+    """POST /v3/chat, answered by each test with a stream."""
+    return coze_router.post("/v3/chat")
+
+
+class TestCozeChatStreamEvents:
+    """The SDK yields the recorded events in order, with typed payloads."""
+
+    @pytest.mark.parametrize(
+        ("recording", "expected"),
+        [
+            ("chat_stream_ok.sse", [CREATED, IN_PROGRESS, DELTA, DELTA, DELTA, MESSAGE_DONE, MESSAGE_DONE, CHAT_DONE]),
+            ("chat_stream_failed.sse", [CREATED, IN_PROGRESS, CHAT_FAILED]),
+            (
+                "chat_stream_unknown_event.sse",
+                [CREATED, IN_PROGRESS, DELTA, ChatEventType.UNKNOWN, DELTA, MESSAGE_DONE, MESSAGE_DONE, CHAT_DONE],
+            ),
+        ],
+        ids=["ok", "failed", "unknown-event"],
+    )
+    async def test_event_order(
+        self, coze_client: AnyCoze, stream_route: respx.Route, recording: str, expected: list[ChatEventType]
+    ) -> None:
+        """Events arrive in the recorded order; ``done`` ends the stream without an event."""
+        stream_route.mock(return_value=sse_response(read_testdata(recording)))
+        events: list[Any] = await collect(coze_client.chat.stream(bot_id="b", user_id="u"))
+        assert [event.event for event in events] == expected
+
+    async def test_request_asks_for_a_stream(
+        self,
+        coze_client: AnyCoze,
+        stream_route: respx.Route,
+        sample_bot_id: str,
+        sample_user_id: str,
+        mock_coze_api_token: str,
+    ) -> None:
+        """The request body sets ``stream: true`` and carries bot and user ids with the bearer token."""
+        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_ok.sse")))
+        await collect(coze_client.chat.stream(bot_id=sample_bot_id, user_id=sample_user_id))
+        request = stream_route.calls.last.request
+        body = request_json(request)
+        assert (body["stream"], body["bot_id"], body["user_id"]) == (True, sample_bot_id, sample_user_id)
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    async def test_unknown_event_keeps_raw_payload(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """An unknown event name becomes ``UNKNOWN`` and keeps its raw name and data."""
+        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_unknown_event.sse")))
+        events: list[Any] = await collect(coze_client.chat.stream(bot_id="b", user_id="u"))
+        [unknown] = [event for event in events if event.event == ChatEventType.UNKNOWN]
+        assert unknown.unknown["event"] == "conversation.chat.sparkle"
+        assert unknown.unknown["data"] == '{"glitter": true}'
+
+    async def test_logid_is_available(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """The logid reaches the caller: on the sync stream at once, on every event for both."""
+        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_ok.sse")))
+        stream = coze_client.chat.stream(bot_id="b", user_id="u")
+        if not isinstance(coze_client, AsyncCoze):
+            assert stream.response.logid == LOGID  # type: ignore[union-attr]
+        events: list[Any] = await collect(stream)
+        assert {event.response.logid for event in events} == {LOGID}
+
+
+class TestCozeChatStreamTranscript:
+    """The project's consumer folds a stream into a transcript."""
+
+    @pytest.mark.parametrize(
+        ("recording", "text", "status", "usage", "error_code"),
+        [
+            ("chat_stream_ok.sse", "The capital of France is Paris.", ChatStatus.COMPLETED, (52, 38, 14), None),
+            ("chat_stream_failed.sse", "", ChatStatus.FAILED, (38, 38, 0), 5000),
+            ("chat_stream_unknown_event.sse", "Hello there", ChatStatus.COMPLETED, (52, 38, 14), None),
+        ],
+        ids=["ok", "failed", "unknown-event"],
+    )
+    async def test_transcript_fields(
+        self,
+        coze_client: AnyCoze,
+        stream_route: respx.Route,
+        sample_chat_id: str,
+        sample_conversation_id: str,
+        recording: str,
+        text: str,
+        status: ChatStatus,
+        usage: tuple[int, int, int],
+        error_code: int | None,
+    ) -> None:
+        """Text, ids, status, usage, error and logid all come out of the recorded stream."""
+        stream_route.mock(return_value=sse_response(read_testdata(recording)))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert transcript.text == text
+        assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert (transcript.status, transcript.complete, transcript.error_code) == (status, True, error_code)
+        assert transcript.usage is not None
+        assert (transcript.usage.token_count, transcript.usage.input_count, transcript.usage.output_count) == usage
+        assert transcript.logid == LOGID
+
+    async def test_long_answer_joins_every_delta(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """All 39 deltas of a long answer are joined in order, none lost or repeated."""
+        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_long_answer.sse")))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert transcript.events.count(DELTA) == 39
+        assert transcript.text.startswith(LONG_ANSWER_START)
+        assert transcript.text.endswith("open to visitors every year.")
+        assert len(transcript.text.split(" ")) == 39
+
+    async def test_answer_without_deltas_comes_from_completed_message(
+        self, coze_client: AnyCoze, stream_route: respx.Route, sample_chat_id: str, sample_conversation_id: str
+    ) -> None:
+        """A stream that sends the answer only as a completed message still yields its text."""
+        done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
+        stream_route.mock(
+            return_value=sse_response(
+                sse_event(MESSAGE_DONE, make_answer("Paris.", chat_id=sample_chat_id)) + sse_event(CHAT_DONE, done)
+            )
+        )
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (transcript.text, transcript.status) == ("Paris.", ChatStatus.COMPLETED)

@@ -1,0 +1,161 @@
+"""Conversations: create, retrieve, list, delete, and the messages a chat adds to a conversation.
+
+Endpoints: POST /v1/conversation/create, GET /v1/conversation/retrieve, GET /v1/conversations,
+DELETE /v1/conversations/{id}, POST /v1/conversation/message/list (query ``conversation_id``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import respx
+from cozepy import Message, MessageRole
+
+from tests.coze.coze_clients import AnyCoze, collect, resolve
+from tests.coze.coze_factories import (
+    LOGID,
+    conversations_page,
+    envelope,
+    json_response,
+    make_answer,
+    make_chat,
+    make_conversation,
+    ok,
+    ok_without_data,
+    request_json,
+)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012", "FR-015")]
+
+OTHER_IDS = ["7484523878849822501", "7484523878849822502"]
+
+
+class TestCozeConversationsCreate:
+    """``conversations.create`` posts the bot, name, metadata and seed messages."""
+
+    async def test_create_sends_only_given_fields(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_conversation_id: str, sample_bot_id: str
+    ) -> None:
+        """The body has the given fields and no nulls; the result is the typed conversation with logid."""
+        route = coze_router.post("/v1/conversation/create").mock(
+            return_value=ok(make_conversation(sample_conversation_id))
+        )
+        seed = Message.build_user_question_text("Hello")
+        conversation: Any = await resolve(
+            coze_client.conversations.create(bot_id=sample_bot_id, messages=[seed], meta_data={"source": "backend"})
+        )
+        assert (conversation.id, conversation.last_section_id) == (sample_conversation_id, "7484523878849822010")
+        assert conversation.response.logid == LOGID
+        body = request_json(route.calls.last.request)
+        assert set(body) == {"bot_id", "messages", "meta_data"}
+        assert (body["bot_id"], body["meta_data"]) == (sample_bot_id, {"source": "backend"})
+        assert [(m["role"], m["content"]) for m in body["messages"]] == [("user", "Hello")]
+
+
+class TestCozeConversationsRetrieve:
+    """``conversations.retrieve`` reads one conversation by id."""
+
+    async def test_retrieve_by_id(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_conversation_id: str
+    ) -> None:
+        """A GET with the id in the query returns the conversation and its metadata."""
+        route = coze_router.get("/v1/conversation/retrieve").mock(
+            return_value=ok(make_conversation(sample_conversation_id, name="Trip"))
+        )
+        conversation: Any = await resolve(coze_client.conversations.retrieve(conversation_id=sample_conversation_id))
+        assert (conversation.id, conversation.name, conversation.meta_data) == (
+            sample_conversation_id,
+            "Trip",
+            {"source": "backend"},
+        )
+        assert dict(route.calls.last.request.url.params) == {"conversation_id": sample_conversation_id}
+
+
+class TestCozeConversationsList:
+    """``conversations.list`` pages by ``has_more``."""
+
+    async def test_list_pages_until_has_more_is_false(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str, sample_conversation_id: str
+    ) -> None:
+        """Iteration follows ``has_more`` and requests ``page_num=2`` with the same bot and size."""
+        route = coze_router.get("/v1/conversations").mock(
+            side_effect=[
+                ok(conversations_page([sample_conversation_id, OTHER_IDS[0]], has_more=True)),
+                ok(conversations_page([OTHER_IDS[1]], has_more=False)),
+            ]
+        )
+        first: Any = await resolve(coze_client.conversations.list(bot_id=sample_bot_id, page_size=2))
+        assert first.has_more is True
+        assert [c.id for c in await collect(first)] == [sample_conversation_id, *OTHER_IDS]
+        assert [dict(call.request.url.params) for call in route.calls] == [
+            {"bot_id": sample_bot_id, "page_num": "1", "page_size": "2"},
+            {"bot_id": sample_bot_id, "page_num": "2", "page_size": "2"},
+        ]
+
+
+class TestCozeConversationsDelete:
+    """``conversations.delete`` removes a conversation by id."""
+
+    async def test_delete_uses_delete_method_on_id_path(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_conversation_id: str
+    ) -> None:
+        """A DELETE on /v1/conversations/{id} with no body succeeds on a bare success envelope."""
+        route = coze_router.delete(f"/v1/conversations/{sample_conversation_id}").mock(return_value=ok_without_data())
+        deleted: Any = await resolve(coze_client.conversations.delete(conversation_id=sample_conversation_id))
+        assert deleted.response.logid == LOGID
+        request = route.calls.last.request
+        assert (request.method, request.content) == ("DELETE", b"")
+
+
+class TestCozeConversationMessages:
+    """The messages of a conversation, including those a chat added."""
+
+    async def test_chat_lands_in_conversation(
+        self,
+        coze_client: AnyCoze,
+        coze_router: respx.MockRouter,
+        sample_conversation_id: str,
+        sample_chat_id: str,
+        sample_bot_id: str,
+    ) -> None:
+        """A chat created in a conversation shows up in that conversation's message list."""
+        chat_route = coze_router.post("/v3/chat").mock(
+            return_value=ok(make_chat(sample_chat_id, sample_conversation_id))
+        )
+        question = Message.build_user_question_text("Capital of France?")
+        answer = make_answer("Paris.", chat_id=sample_chat_id, conversation_id=sample_conversation_id)
+        listed = {
+            **envelope([answer.model_dump(mode="json"), question.model_dump(mode="json")]),
+            "first_id": "m2",
+            "last_id": "m1",
+            "has_more": False,
+        }
+        messages_route = coze_router.post("/v1/conversation/message/list").mock(return_value=json_response(listed))
+        chat: Any = await resolve(
+            coze_client.chat.create(
+                bot_id=sample_bot_id,
+                user_id="u",
+                conversation_id=sample_conversation_id,
+                additional_messages=[question],
+            )
+        )
+        page: Any = await resolve(
+            coze_client.conversations.messages.list(conversation_id=sample_conversation_id, limit=20)
+        )
+        assert chat_route.calls.last.request.url.params["conversation_id"] == sample_conversation_id
+        assert [(m.role, m.content) for m in page.items] == [
+            (MessageRole.ASSISTANT, "Paris."),
+            (MessageRole.USER, "Capital of France?"),
+        ]
+        assert page.items[0].chat_id == chat.id
+        assert (page.first_id, page.last_id, page.has_more) == ("m2", "m1", False)
+        request = messages_route.calls.last.request
+        assert dict(request.url.params) == {"conversation_id": sample_conversation_id}
+        assert request_json(request) == {
+            "order": "desc",
+            "chat_id": None,
+            "before_id": None,
+            "after_id": None,
+            "limit": 20,
+        }
