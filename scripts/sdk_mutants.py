@@ -1,0 +1,110 @@
+"""Prove the suite catches a broken SDK: run it against copies of cozepy with one fault each.
+
+Each mutant copies the installed cozepy into a temporary directory, applies one textual fault
+and runs the whole suite with that copy first on ``PYTHONPATH``. A mutant the suite does not
+kill is a gap in the tests. Usage:
+
+    uv run python scripts/sdk_mutants.py [NAME ...]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One fault: in ``path`` (relative to the cozepy package) replace ``old`` by ``new``."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+
+
+MUTANTS = [
+    Mutant("wrong-auth-scheme", "auth/__init__.py", 'return "Bearer"', 'return "Token"'),
+    Mutant("page-number-off-by-one", "bots/__init__.py", '"page_index": i_page_num,', '"page_index": i_page_num + 1,'),
+    Mutant("lost-logid", "model.py", 'headers.get("x-tt-logid")\n', 'headers.get("x-logid")\n'),
+    Mutant(
+        "dropped-user-message",
+        "chat/__init__.py",
+        '"additional_messages": [i.model_dump() for i in additional_messages] if additional_messages else []',
+        '"additional_messages": []',
+    ),
+    Mutant(
+        "usage-not-parsed",
+        "chat/__init__.py",
+        "usage: Optional[ChatUsage] = None",
+        "usage_: Optional[ChatUsage] = None",
+    ),
+    Mutant(
+        "missing-completion-event",
+        "chat/__init__.py",
+        "    if event == ChatEventType.DONE:\n",
+        "    if event in (ChatEventType.DONE, ChatEventType.CONVERSATION_CHAT_COMPLETED):\n",
+    ),
+    Mutant(
+        "emptied-delta-content",
+        "chat/__init__.py",
+        "event = ChatEvent(event=event, message=Message.model_validate_json(event_data))",
+        "event = ChatEvent(event=event, message=Message.model_validate_json(event_data)"
+        '.model_copy(update={"content": ""}))',
+    ),
+    Mutant(
+        "conversation-delete-wrong-method",
+        "conversations/__init__.py",
+        'return self._requester.request("delete", url, False, DeleteConversationResp)',
+        'return self._requester.request("post", url, False, DeleteConversationResp)',
+    ),
+    Mutant("stream-not-set", "chat/__init__.py", '"stream": stream,', '"stream": False,'),
+]
+
+
+def run(mutant: Mutant, source: Path, root: Path) -> bool:
+    """Apply ``mutant`` to a copy of ``source``; return True when the suite fails (mutant killed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "cozepy"
+        shutil.copytree(source, copy)
+        target = copy / mutant.path
+        text = target.read_text(encoding="utf-8")
+        if mutant.old not in text:
+            sys.exit(f"{mutant.name}: pattern not found in {mutant.path}; update the mutant")
+        target.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": f"{tmp}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        command = [sys.executable, "-m", "pytest", "-q", "-x", "--no-header", "-p", "no:randomly"]
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+        return done.returncode != 0
+
+
+def main() -> int:
+    """Run the chosen mutants (all by default); exit 1 if any survives."""
+    chosen = set(sys.argv[1:])
+    spec = find_spec("cozepy")
+    if spec is None or spec.origin is None:
+        sys.exit("cozepy is not installed")
+    source = Path(spec.origin).parent
+    root = Path(__file__).resolve().parents[1]
+    # The unmodified copy must pass, or every "kill" below would mean nothing.
+    if run(Mutant("control", "__init__.py", "", ""), source, root):
+        sys.exit("the suite fails against an unmodified copy of cozepy")
+    survivors = []
+    for mutant in MUTANTS:
+        if chosen and mutant.name not in chosen:
+            continue
+        killed = run(mutant, source, root)
+        print(f"{'killed  ' if killed else 'SURVIVED'} {mutant.name}")
+        if not killed:
+            survivors.append(mutant.name)
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
