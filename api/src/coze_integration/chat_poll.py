@@ -3,33 +3,21 @@
 cozepy's sync ``create_and_poll`` sleeps a hard-wired ``time.sleep(1)``, polls forever unless
 given a timeout, and stops polling when the chat is still ``created``; ``AsyncCoze`` has no
 equivalent at all. These helpers poll while the chat is created or in progress, with an
-injectable sleep and a bounded number of polls.
+injectable sleep and clock, up to a deadline.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from cozepy import AsyncCoze, Chat, ChatStatus, Coze, Message, MessageRole, MessageType
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeTimeoutError
+from coze_integration.polling import DEFAULT_POLICY, Deadline, PollPolicy
 
 ACTIVE = frozenset({ChatStatus.CREATED, ChatStatus.IN_PROGRESS})
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """How often to poll a running chat, and for how long."""
-
-    interval: float = 1.0
-    max_polls: int = 300
-    sleep: Callable[[float], None] = time.sleep
-    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 @dataclass(frozen=True)
@@ -51,14 +39,14 @@ def _question(text: str) -> list[Message]:
     return [Message.build_user_question_text(text)]
 
 
-def _still_running(chat: Chat, polls: int, policy: PollPolicy) -> bool:
+def _still_running(chat: Chat, deadline: Deadline) -> bool:
     if chat.status not in ACTIVE:
         return False
-    if polls >= policy.max_polls:
+    if deadline.passed():
         raise CozeTimeoutError(
             target="POST /v3/chat/retrieve",
             reason=f"chat {chat.id} in conversation {chat.conversation_id} still {chat.status.value} "
-            f"after {polls} polls; retrieve it later to resume",
+            f"after {deadline.policy.timeout:g} s; retrieve it later to resume",
         )
     return True
 
@@ -71,7 +59,7 @@ def create_chat_and_wait(
     user_id: str,
     question: str,
     conversation_id: str | None = None,
-    policy: PollPolicy = PollPolicy(),
+    policy: PollPolicy = DEFAULT_POLICY,
 ) -> ChatResult:
     """Ask ``question`` in blocking mode and return the finished chat with its messages."""
     chat = calls.write(
@@ -83,10 +71,9 @@ def create_chat_and_wait(
             additional_messages=_question(question),
         )
     )
-    polls = 0
-    while _still_running(chat, polls, policy):
+    deadline = policy.deadline()
+    while _still_running(chat, deadline):
         policy.sleep(policy.interval)
-        polls += 1
         chat = calls.read(functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id))
     listed = calls.read(
         functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
@@ -102,7 +89,7 @@ async def acreate_chat_and_wait(
     user_id: str,
     question: str,
     conversation_id: str | None = None,
-    policy: PollPolicy = PollPolicy(),
+    policy: PollPolicy = DEFAULT_POLICY,
 ) -> ChatResult:
     """Async twin of :func:`create_chat_and_wait`."""
     chat = await calls.awrite(
@@ -114,10 +101,9 @@ async def acreate_chat_and_wait(
             additional_messages=_question(question),
         )
     )
-    polls = 0
-    while _still_running(chat, polls, policy):
+    deadline = policy.deadline()
+    while _still_running(chat, deadline):
         await policy.asleep(policy.interval)
-        polls += 1
         chat = await calls.aread(
             functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id)
         )

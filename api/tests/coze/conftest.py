@@ -18,7 +18,9 @@ from cozepy import COZE_CN_BASE_URL, AsyncCoze, Coze
 
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.clients import build_async_coze, build_coze
+from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
+from tests.coze.fake_time import FakeClock
 from tests.coze.steps.async_steps import bdd_event_loop  # noqa: F401  (registers the fixture)
 
 CLIENT_KINDS = ("sync", "async")
@@ -100,19 +102,27 @@ def coze_client(coze_kind: str, mock_settings: CozeSettings, coze_router: respx.
 
 
 @pytest.fixture
-def recorded_sleeps() -> list[float]:
-    """Delays the retry policy asked for, instead of sleeping them."""
-    return []
+def fake_clock() -> FakeClock:
+    """A clock that advances only when code sleeps, instantly."""
+    return FakeClock()
 
 
 @pytest.fixture
-def coze_calls(recorded_sleeps: list[float]) -> CozeCalls:
-    """Typed errors and read retries, with sleeps recorded rather than slept."""
+def recorded_sleeps(fake_clock: FakeClock) -> list[float]:
+    """Every delay retries and polls asked for, in order, instead of sleeping them."""
+    return fake_clock.slept
 
-    async def asleep(seconds: float) -> None:
-        recorded_sleeps.append(seconds)
 
-    return CozeCalls(RetryPolicy(attempts=3, base_delay=0.5, sleep=recorded_sleeps.append, asleep=asleep))
+@pytest.fixture
+def coze_calls(fake_clock: FakeClock) -> CozeCalls:
+    """Typed errors and up to three attempts for reads, sleeping on the fake clock."""
+    return CozeCalls(RetryPolicy(attempts=3, base_delay=0.5, sleep=fake_clock.sleep, asleep=fake_clock.asleep))
+
+
+@pytest.fixture
+def poll_policy(fake_clock: FakeClock) -> PollPolicy:
+    """Poll every 2 s for at most 5 s, on the fake clock."""
+    return PollPolicy(interval=2.0, timeout=5.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock)
 
 
 # --- sample data ---------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User
 
 from coze_integration.calls import CozeCalls
-from coze_integration.chat_poll import ChatResult, PollPolicy, acreate_chat_and_wait, create_chat_and_wait
+from coze_integration.chat_poll import ChatResult, acreate_chat_and_wait, create_chat_and_wait
 from coze_integration.chat_stream import ChatTranscript, aconsume_chat_stream, consume_chat_stream
 from coze_integration.clients import averify_credentials, build_async_coze, build_coze, verify_credentials
+from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
 
 AnyCoze = Coze | AsyncCoze

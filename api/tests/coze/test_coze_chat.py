@@ -17,8 +17,8 @@ import respx
 from cozepy import ChatError, ChatStatus, Coze, Message
 
 from coze_integration.calls import CozeCalls
-from coze_integration.chat_poll import PollPolicy
 from coze_integration.errors import CozeServerError, CozeTimeoutError
+from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
 from tests.coze.coze_factories import (
     LOGID,
@@ -35,16 +35,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-007", "FR-012", "FR-01
 
 def _question(text: str) -> list[Message]:
     return [Message.build_user_question_text(text)]
-
-
-@pytest.fixture
-def policy(recorded_sleeps: list[float]) -> PollPolicy:
-    """Poll every 2 s, at most 3 times, recording instead of sleeping."""
-
-    async def asleep(seconds: float) -> None:
-        recorded_sleeps.append(seconds)
-
-    return PollPolicy(interval=2.0, max_polls=3, sleep=recorded_sleeps.append, asleep=asleep)
 
 
 @pytest.mark.parity
@@ -151,7 +141,7 @@ class TestCozeChatWait:
         self,
         coze_client: AnyCoze,
         coze_calls: CozeCalls,
-        policy: PollPolicy,
+        poll_policy: PollPolicy,
         routes: dict[str, respx.Route],
         recorded_sleeps: list[float],
         sample_chat_id: str,
@@ -161,7 +151,7 @@ class TestCozeChatWait:
         running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
         done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
         routes["retrieve"].mock(side_effect=[ok(running), ok(done)])
-        result = await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+        result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert result.chat.status == ChatStatus.COMPLETED
         assert result.answer == "Paris."
         assert recorded_sleeps == [2.0, 2.0]
@@ -175,7 +165,7 @@ class TestCozeChatWait:
         self,
         coze_client: AnyCoze,
         coze_calls: CozeCalls,
-        policy: PollPolicy,
+        poll_policy: PollPolicy,
         routes: dict[str, respx.Route],
         sample_chat_id: str,
         sample_conversation_id: str,
@@ -188,33 +178,33 @@ class TestCozeChatWait:
             last_error=ChatError(code=5000, msg="model overloaded"),
         )
         routes["retrieve"].mock(return_value=ok(failed))
-        result = await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+        result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert result.chat.status == ChatStatus.FAILED
         assert result.chat.last_error is not None
         assert (result.chat.last_error.code, result.chat.last_error.msg) == (5000, "model overloaded")
 
-    async def test_gives_up_after_max_polls_with_ids(
+    async def test_gives_up_at_deadline_with_ids(
         self,
         coze_client: AnyCoze,
         coze_calls: CozeCalls,
-        policy: PollPolicy,
+        poll_policy: PollPolicy,
         routes: dict[str, respx.Route],
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_chat_id: str,
         sample_conversation_id: str,
     ) -> None:
-        """A chat still running after ``max_polls`` raises a timeout naming the chat and conversation."""
+        """A chat still running at the deadline raises a timeout naming the chat and conversation."""
         routes["retrieve"].mock(
             return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS))
         )
         coze_router.pop("chat.messages")  # a chat that never finished has no messages to list
         with pytest.raises(CozeTimeoutError) as caught:
-            await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+            await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert sample_chat_id in str(caught.value)
         assert sample_conversation_id in str(caught.value)
-        assert routes["retrieve"].call_count == 3
-        assert recorded_sleeps == [2.0, 2.0, 2.0]
+        assert routes["retrieve"].call_count == 2
+        assert recorded_sleeps == [2.0, 2.0]
 
 
 class TestCozeChatCreateAndPoll:

@@ -10,8 +10,9 @@ from cozepy import AsyncCoze, ChatEvent, ChatEventType, ChatStatus, Message, Mes
 from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
-from coze_integration.chat_poll import ChatResult, PollPolicy
+from coze_integration.chat_poll import ChatResult
 from coze_integration.chat_stream import ChatTranscript
+from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
 from tests.coze.coze_factories import (
     LOGID,
@@ -26,6 +27,7 @@ from tests.coze.coze_factories import (
     request_json,
     sse_response,
 )
+from tests.coze.fake_time import FakeClock
 from tests.coze.steps.async_steps import async_step
 
 scenarios("us4_chat_and_conversations.feature")
@@ -79,7 +81,7 @@ async def _blocking_chat(
     chat_request: ChatRequest,
     sample_chat_id: str,
     sample_conversation_id: str,
-    recorded_sleeps: list[float],
+    fake_clock: FakeClock,
 ) -> ChatResult:
     running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
     done = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.COMPLETED, usage=make_usage(38, 14))
@@ -88,10 +90,7 @@ async def _blocking_chat(
     answer = make_answer(OK_STREAM_ANSWER, chat_id=sample_chat_id, conversation_id=sample_conversation_id)
     coze_router.get("/v3/chat/message/list", name="chat.messages").mock(return_value=ok([answer.model_dump()]))
 
-    async def asleep(seconds: float) -> None:
-        recorded_sleeps.append(seconds)
-
-    policy = PollPolicy(interval=1.0, max_polls=5, sleep=recorded_sleeps.append, asleep=asleep)
+    policy = PollPolicy(interval=1.0, timeout=30.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock)
     return await blocking_chat(
         coze_client,
         coze_calls,
