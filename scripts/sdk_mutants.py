@@ -65,6 +65,22 @@ MUTANTS = [
         'return self._requester.request("post", url, False, DeleteConversationResp)',
     ),
     Mutant("stream-not-set", "chat/__init__.py", '"stream": stream,', '"stream": False,'),
+    Mutant("workflow-inputs-dropped", "workflows/runs/__init__.py", '"parameters": parameters,', '"parameters": None,'),
+    Mutant(
+        "run-history-ids-swapped",
+        "workflows/runs/run_histories/__init__.py",
+        "/v1/workflows/{workflow_id}/run_histories/{execute_id}",
+        "/v1/workflows/{execute_id}/run_histories/{workflow_id}",
+    ),
+    Mutant(
+        "workflow-messages-dropped",
+        "workflows/runs/__init__.py",
+        "    elif event == WorkflowEventType.MESSAGE:\n        return WorkflowEvent(",
+        "    elif event == WorkflowEventType.MESSAGE:\n        return None\n        return WorkflowEvent(",
+    ),
+    Mutant(
+        "async-run-execute-id-lost", "request.py", '"execute_id": body.get("execute_id") or None', '"execute_id": None'
+    ),
 ]
 
 

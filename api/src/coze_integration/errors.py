@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from coze_integration.chat_stream import ChatTranscript
+    from coze_integration.workflows import WorkflowProgress
 
 TOKEN_HINT = "check COZE_API_TOKEN"
 
@@ -32,6 +33,10 @@ class CozeConfigurationError(CozeIntegrationError):
 
 class CozeVersionConflictError(CozeConfigurationError):
     """An installed package is outside the version range this project declares."""
+
+
+class CozeInvalidQueryError(CozeIntegrationError, ValueError):
+    """A query the caller built cannot be run: unknown status, inverted or naive date range."""
 
 
 class CozeAPIRequestError(CozeIntegrationError):
@@ -100,9 +105,11 @@ class CozeServerError(CozeAPIRequestError):
 class CozeMalformedResponseError(CozeIntegrationError):
     """The response body is not the JSON envelope the endpoint promises."""
 
-    def __init__(self, *, target: str, detail: str, logid: str | None) -> None:
+    def __init__(self, *, target: str, detail: str, logid: str | None, body: str | None = None) -> None:
         self.target = target
         self.detail = detail
+        #: The whole offending body, where the caller may still want it.
+        self.body = body
         super().__init__(f"{target} returned a malformed response: {detail}", logid=logid)
 
 
@@ -126,9 +133,9 @@ class CozeTimeoutError(CozeNetworkError):
 class CozeStreamError(CozeIntegrationError):
     """A streamed answer failed; ``partial`` keeps everything received before the failure."""
 
-    def __init__(self, message: str, *, partial: ChatTranscript, logid: str | None = None) -> None:
+    def __init__(self, message: str, *, partial: ChatTranscript | WorkflowProgress, logid: str | None = None) -> None:
         self.partial = partial
-        super().__init__(message, logid=logid or partial.logid)
+        super().__init__(message, logid=logid or getattr(partial, "logid", None))
 
 
 class CozeStreamInterruptedError(CozeStreamError):
@@ -150,6 +157,6 @@ class CozeMalformedEventError(CozeStreamError):
     #: Longest excerpt of the offending line kept in the error.
     MAX_LINE = 200
 
-    def __init__(self, *, line: str, partial: ChatTranscript, logid: str | None = None) -> None:
+    def __init__(self, *, line: str, partial: ChatTranscript | WorkflowProgress, logid: str | None = None) -> None:
         self.line = line[: self.MAX_LINE]
         super().__init__(f"malformed stream event: {self.line!r}", partial=partial, logid=logid)

@@ -6,7 +6,7 @@ import inspect
 from collections.abc import AsyncIterable, Callable, Iterable
 from typing import Any, TypeVar
 
-from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User
+from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User, WorkflowRunHistory
 
 from coze_integration.calls import CozeCalls
 from coze_integration.chat_poll import ChatResult, acreate_chat_and_wait, create_chat_and_wait
@@ -14,6 +14,22 @@ from coze_integration.chat_stream import ChatTranscript, aconsume_chat_stream, c
 from coze_integration.clients import averify_credentials, build_async_coze, build_coze, verify_credentials
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
+from coze_integration.workflow_logs import (
+    WorkflowLogFilter,
+    WorkflowLogQueryResult,
+    aquery_workflow_logs,
+    query_workflow_logs,
+)
+from coze_integration.workflows import (
+    WorkflowProgress,
+    WorkflowRunOutcome,
+    aconsume_workflow_stream,
+    arun_workflow,
+    arun_workflow_until_done,
+    consume_workflow_stream,
+    run_workflow,
+    run_workflow_until_done,
+)
 
 AnyCoze = Coze | AsyncCoze
 T = TypeVar("T")
@@ -70,6 +86,46 @@ async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTran
     if isinstance(client, AsyncCoze):
         return await aconsume_chat_stream(client.chat.stream(**stream_kwargs))
     return consume_chat_stream(lambda: client.chat.stream(**stream_kwargs))
+
+
+async def workflow_run(
+    client: AnyCoze, calls: CozeCalls, *, workflow_id: str, parameters: dict[str, Any], is_async: bool = False
+) -> WorkflowRunOutcome:
+    """The project's workflow run for either client."""
+    if isinstance(client, AsyncCoze):
+        return await arun_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, is_async=is_async)
+    return run_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, is_async=is_async)
+
+
+async def workflow_progress(
+    client: AnyCoze, on_progress: Callable[[WorkflowProgress], None] | None = None, **stream_kwargs: Any
+) -> WorkflowProgress:
+    """Stream a workflow run through the project's consumer, for either client."""
+    if isinstance(client, AsyncCoze):
+        return await aconsume_workflow_stream(client.workflows.runs.stream(**stream_kwargs), on_progress)
+    return consume_workflow_stream(lambda: client.workflows.runs.stream(**stream_kwargs), on_progress)
+
+
+async def workflow_until_done(
+    client: AnyCoze, calls: CozeCalls, policy: PollPolicy, *, workflow_id: str, parameters: dict[str, Any]
+) -> WorkflowRunHistory:
+    """Start an async run and wait for it with the project's helper, for either client."""
+    if isinstance(client, AsyncCoze):
+        return await arun_workflow_until_done(
+            client, calls, workflow_id=workflow_id, parameters=parameters, policy=policy
+        )
+    return run_workflow_until_done(client, calls, workflow_id=workflow_id, parameters=parameters, policy=policy)
+
+
+async def workflow_logs(
+    client: AnyCoze, calls: CozeCalls, *, workflow_id: str, execute_ids: list[str], log_filter: WorkflowLogFilter
+) -> WorkflowLogQueryResult:
+    """The project's workflow-log query for either client."""
+    if isinstance(client, AsyncCoze):
+        return await aquery_workflow_logs(
+            client, calls, workflow_id=workflow_id, execute_ids=execute_ids, log_filter=log_filter
+        )
+    return query_workflow_logs(client, calls, workflow_id=workflow_id, execute_ids=execute_ids, log_filter=log_filter)
 
 
 async def resolve(value: object) -> Any:

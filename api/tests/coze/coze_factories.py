@@ -26,6 +26,10 @@ from cozepy import (
     MessageRole,
     MessageType,
     User,
+    WorkflowExecuteStatus,
+    WorkflowRunHistory,
+    WorkflowRunMode,
+    WorkflowRunResult,
     Workspace,
     WorkspaceRoleType,
     WorkspaceType,
@@ -192,6 +196,50 @@ def conversations_page(conversation_ids: list[str], *, has_more: bool) -> dict[s
     """One page of ``conversations.list``."""
     conversations = [make_conversation(cid) for cid in conversation_ids]
     return dump(_PrivateListConversationResp(has_more=has_more, conversations=conversations))
+
+
+DEBUG_URL = "https://www.coze.cn/work_flow?execute_id=7484523878849822006&space_id=7484523878849822001"
+
+
+def workflow_run_response(
+    output: Any = None, *, execute_id: str = "", usage: ChatUsage | None = None, logid: str = LOGID
+) -> httpx.Response:
+    """POST /v1/workflow/run's answer: top-level fields, the output as a JSON *string* in ``data``."""
+    result = WorkflowRunResult(
+        debug_url=DEBUG_URL,
+        data=json.dumps(output) if output is not None else None,
+        execute_id=execute_id or None,
+        usage=usage,
+    )
+    return json_response({"code": 0, "msg": "Success", **dump(result)}, logid=logid)
+
+
+def make_run_history(
+    execute_id: str,
+    *,
+    status: WorkflowExecuteStatus = WorkflowExecuteStatus.SUCCESS,
+    create_time: int = 1764149400,
+    output: str = '{"output":"done"}',
+    error_code: int = 0,
+    error_message: str = "",
+) -> WorkflowRunHistory:
+    """A run history as GET /v1/workflows/{id}/run_histories/{execute_id} reports it."""
+    return WorkflowRunHistory(
+        execute_id=execute_id,
+        execute_status=status,
+        bot_id="0",
+        connector_id="1024",
+        connector_uid="user-42",
+        run_mode=WorkflowRunMode.ASYNCHRONOUS,
+        logid=f"{LOGID}-{execute_id[-3:]}",
+        create_time=create_time,
+        update_time=create_time + 7,
+        output=output,
+        error_code=error_code,
+        error_message=error_message,
+        debug_url=DEBUG_URL,
+        is_output_trimmed=False,
+    )
 
 
 def request_json(request: httpx.Request) -> Any:

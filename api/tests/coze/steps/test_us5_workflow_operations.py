@@ -1,0 +1,201 @@
+"""User Story 5: workflow runs, results and log queries (features/us5_workflow_operations.feature)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import respx
+from cozepy import WorkflowEventType, WorkflowExecuteStatus, WorkflowRunHistory
+from pytest_bdd import given, scenarios, then, when
+
+from coze_integration.calls import CozeCalls
+from coze_integration.workflow_logs import WorkflowLogFilter, WorkflowLogQueryResult
+from coze_integration.workflows import WorkflowProgress, WorkflowRunOutcome, run_history_call
+from tests.coze.coze_clients import AnyCoze, read, workflow_logs, workflow_progress, workflow_run
+from tests.coze.coze_factories import (
+    DEBUG_URL,
+    LOGID,
+    api_error,
+    make_run_history,
+    make_usage,
+    ok,
+    read_testdata,
+    request_json,
+    sse_response,
+    workflow_run_response,
+)
+from tests.coze.steps.async_steps import async_step
+
+scenarios("us5_workflow_operations.feature")
+
+ITINERARY = {"day1": "Louvre", "day2": "Orsay", "day3": "Versailles"}
+HISTORIES = "/v1/workflows/{workflow_id}/run_histories/{execute_id}"
+
+
+@dataclass(frozen=True)
+class WorkflowRequest:
+    """Which workflow to run with which inputs."""
+
+    workflow_id: str
+    parameters: dict[str, Any]
+
+
+def _assert_run_body(request_body: dict[str, Any], workflow: WorkflowRequest) -> None:
+    assert request_body["workflow_id"] == workflow.workflow_id
+    assert request_body["parameters"] == workflow.parameters
+
+
+@given("workflow ID and inputs", target_fixture="workflow")
+def _workflow(sample_workflow_id: str, sample_workflow_inputs: dict[str, Any]) -> WorkflowRequest:
+    return WorkflowRequest(sample_workflow_id, sample_workflow_inputs)
+
+
+@when("executing workflow in blocking mode", target_fixture="run_outcome")
+@async_step
+async def _run_blocking(
+    coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, workflow: WorkflowRequest
+) -> WorkflowRunOutcome:
+    coze_router.post("/v1/workflow/run", name="workflow.run").mock(
+        return_value=workflow_run_response(ITINERARY, usage=make_usage(40, 80))
+    )
+    return await workflow_run(coze_client, coze_calls, workflow_id=workflow.workflow_id, parameters=workflow.parameters)
+
+
+@then("returns workflow results with execution status and output data")
+def _blocking_results(
+    run_outcome: WorkflowRunOutcome, workflow: WorkflowRequest, coze_router: respx.MockRouter
+) -> None:
+    assert run_outcome.status == WorkflowExecuteStatus.SUCCESS
+    assert run_outcome.output == ITINERARY
+    assert run_outcome.debug_url == DEBUG_URL
+    assert run_outcome.usage is not None
+    assert run_outcome.usage.token_count == 120
+    assert run_outcome.logid == LOGID
+    body = request_json(coze_router["workflow.run"].calls.last.request)
+    _assert_run_body(body, workflow)
+    assert body["is_async"] is False
+
+
+@dataclass(frozen=True)
+class StreamedRun:
+    """The final progress and every intermediate snapshot, in arrival order."""
+
+    final: WorkflowProgress
+    snapshots: list[WorkflowProgress]
+
+
+@when("executing workflow in streaming mode", target_fixture="streamed_run")
+@async_step
+async def _run_streaming(coze_client: AnyCoze, coze_router: respx.MockRouter, workflow: WorkflowRequest) -> StreamedRun:
+    coze_router.post("/v1/workflow/stream_run", name="workflow.stream").mock(
+        return_value=sse_response(read_testdata("workflow_stream_ok.sse"))
+    )
+    snapshots: list[WorkflowProgress] = []
+    final = await workflow_progress(
+        coze_client, snapshots.append, workflow_id=workflow.workflow_id, parameters=workflow.parameters
+    )
+    return StreamedRun(final, snapshots)
+
+
+@then("streams workflow progress and results incrementally")
+def _streamed_progress(streamed_run: StreamedRun, workflow: WorkflowRequest, coze_router: respx.MockRouter) -> None:
+    # One snapshot per Message event, each holding exactly what had arrived by then.
+    assert [len(s.messages) for s in streamed_run.snapshots] == [1, 2, 3]
+    assert [s.messages[-1].node_title for s in streamed_run.snapshots] == ["Weather", "End", "End"]
+    assert [s.output for s in streamed_run.snapshots] == [
+        "Checking the weather in Paris",
+        "Checking the weather in Paris",
+        '"day2":"Orsay","day3":"Versailles"}',
+    ]
+    final = streamed_run.final
+    assert final.events == (WorkflowEventType.MESSAGE,) * 3
+    assert "".join(m.content for m in final.messages if m.node_title == "End") == (
+        '{"day1":"Louvre","day2":"Orsay","day3":"Versailles"}'
+    )
+    assert [m.node_is_finish for m in final.messages] == [True, False, True]
+    _assert_run_body(request_json(coze_router["workflow.stream"].calls.last.request), workflow)
+
+
+@given("workflow run ID", target_fixture="execute_id")
+def _execute_id(sample_workflow_id: str, sample_execute_id: str, coze_router: respx.MockRouter) -> str:
+    history = make_run_history(sample_execute_id, output='{"output":"3 days in Paris"}')
+    path = HISTORIES.format(workflow_id=sample_workflow_id, execute_id=sample_execute_id)
+    coze_router.get(path, name="run_history").mock(return_value=ok([history.model_dump()]))
+    return sample_execute_id
+
+
+@when("retrieving workflow results", target_fixture="run_history")
+@async_step
+async def _retrieve_results(
+    coze_client: AnyCoze, coze_calls: CozeCalls, sample_workflow_id: str, execute_id: str
+) -> WorkflowRunHistory:
+    history: WorkflowRunHistory = await read(
+        coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, execute_id)
+    )
+    return history
+
+
+@then("returns complete execution details and output")
+def _execution_details(run_history: WorkflowRunHistory, execute_id: str, coze_router: respx.MockRouter) -> None:
+    assert run_history.model_dump() == make_run_history(execute_id, output='{"output":"3 days in Paris"}').model_dump()
+    assert run_history.execute_status == WorkflowExecuteStatus.SUCCESS
+    assert (run_history.create_time, run_history.update_time) == (1764149400, 1764149407)
+    assert run_history.response.logid == LOGID
+    assert coze_router["run_history"].call_count == 1
+
+
+RUNS = {
+    # execute id: (status, created at, output, error message)
+    "7484523878849822701": (WorkflowExecuteStatus.FAIL, datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "", "Plugin TIMEOUT"),
+    "7484523878849822702": (WorkflowExecuteStatus.FAIL, datetime(2026, 11, 22, 9, 0, tzinfo=UTC), "", "quota exceeded"),
+    "7484523878849822703": (WorkflowExecuteStatus.SUCCESS, datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "timeout=30", ""),
+    "7484523878849822704": (WorkflowExecuteStatus.FAIL, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), "", "LLM timeout"),
+    "7484523878849822705": (WorkflowExecuteStatus.FAIL, datetime(2026, 11, 26, 9, 0, tzinfo=UTC), "", "timeout"),
+}
+UNKNOWN_RUN = "7484523878849822799"
+
+
+@given("filter parameters (status, date range, keywords)", target_fixture="log_filter")
+def _log_filter(coze_router: respx.MockRouter, sample_workflow_id: str) -> WorkflowLogFilter:
+    for execute_id, (status, created, output, error) in RUNS.items():
+        history = make_run_history(
+            execute_id, status=status, create_time=int(created.timestamp()), output=output, error_message=error
+        )
+        path = HISTORIES.format(workflow_id=sample_workflow_id, execute_id=execute_id)
+        coze_router.get(path, name=execute_id).mock(return_value=ok([history.model_dump()]))
+    path = HISTORIES.format(workflow_id=sample_workflow_id, execute_id=UNKNOWN_RUN)
+    coze_router.get(path, name=UNKNOWN_RUN).mock(return_value=api_error(4200, "execute record not found"))
+    return WorkflowLogFilter.build(
+        statuses=["Fail"],
+        created_from=datetime(2026, 11, 21, tzinfo=UTC),
+        created_to=datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC),
+        keyword="TimeOut",
+    )
+
+
+@when("querying workflow logs", target_fixture="log_result")
+@async_step
+async def _query_logs(
+    coze_client: AnyCoze, coze_calls: CozeCalls, sample_workflow_id: str, log_filter: WorkflowLogFilter
+) -> WorkflowLogQueryResult:
+    return await workflow_logs(
+        coze_client,
+        coze_calls,
+        workflow_id=sample_workflow_id,
+        execute_ids=[*RUNS, UNKNOWN_RUN],
+        log_filter=log_filter,
+    )
+
+
+@then("returns filtered log entries matching criteria")
+def _filtered_logs(log_result: WorkflowLogQueryResult, coze_router: respx.MockRouter) -> None:
+    # Only 704 is a failure, created inside the range, mentioning "timeout" in any case:
+    # 701 is too early, 702 lacks the keyword, 703 succeeded, 705 is too late.
+    assert [entry.execute_id for entry in log_result.entries] == ["7484523878849822704"]
+    [entry] = log_result.entries
+    assert (entry.status, entry.error_message) == (WorkflowExecuteStatus.FAIL, "LLM timeout")
+    assert entry.created_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert log_result.missing == (UNKNOWN_RUN,)
+    assert all(coze_router[name].call_count == 1 for name in [*RUNS, UNKNOWN_RUN])

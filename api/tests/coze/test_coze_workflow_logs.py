@@ -1,0 +1,232 @@
+"""Workflow-log queries: filters by status, creation time and keyword over fetched run histories.
+
+Coze has no log-search endpoint; ``coze_integration.workflow_logs`` fetches each recorded
+execute id (GET /v1/workflows/{workflow_id}/run_histories/{execute_id}) and filters locally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import httpx
+import pytest
+import respx
+from cozepy import WorkflowExecuteStatus
+
+from coze_integration.calls import CozeCalls
+from coze_integration.clients import build_async_coze
+from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError
+from coze_integration.settings import CozeSettings
+from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs
+from tests.coze.coze_clients import AnyCoze, workflow_logs
+from tests.coze.coze_factories import api_error, make_run_history, ok
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-010")]
+
+WORKFLOW = "7484523878849822005"
+DAY = datetime(2026, 11, 20, tzinfo=UTC)
+S, R, F = WorkflowExecuteStatus.SUCCESS, WorkflowExecuteStatus.RUNNING, WorkflowExecuteStatus.FAIL
+# execute id: (status, created, output, error message)
+RUNS: dict[str, tuple[WorkflowExecuteStatus, datetime, str, str]] = {
+    "e1": (S, DAY, '{"city":"Paris"}', ""),
+    "e2": (F, DAY + timedelta(days=1), "", "Plugin TIMEOUT"),
+    "e3": (R, DAY + timedelta(days=2), "", ""),
+    "e4": (F, DAY + timedelta(days=3), "", "quota exceeded"),
+    "e5": (S, DAY + timedelta(days=4), '{"note":"paris again"}', ""),
+}
+NEWEST_FIRST = ["e5", "e4", "e3", "e2", "e1"]
+
+
+def _path(execute_id: str) -> str:
+    return f"/v1/workflows/{WORKFLOW}/run_histories/{execute_id}"
+
+
+@pytest.fixture
+def histories(coze_router: respx.MockRouter) -> dict[str, respx.Route]:
+    """One route per recorded run, answering its history."""
+    routes = {}
+    for execute_id, (status, created, output, error) in RUNS.items():
+        history = make_run_history(
+            execute_id, status=status, create_time=int(created.timestamp()), output=output, error_message=error
+        )
+        routes[execute_id] = coze_router.get(_path(execute_id)).mock(return_value=ok([history.model_dump()]))
+    return routes
+
+
+class TestCozeWorkflowLogsFilter:
+    """Each criterion alone, combined, empty results and boundary timestamps."""
+
+    @pytest.mark.parametrize(
+        ("log_filter", "expected"),
+        [
+            (WorkflowLogFilter(), NEWEST_FIRST),
+            (WorkflowLogFilter.build(statuses=["Fail"]), ["e4", "e2"]),
+            (WorkflowLogFilter.build(statuses=["success", "RUNNING"]), ["e5", "e3", "e1"]),
+            (WorkflowLogFilter(created_from=DAY + timedelta(days=3)), ["e5", "e4"]),
+            (WorkflowLogFilter(created_to=DAY + timedelta(days=1)), ["e2", "e1"]),
+            (WorkflowLogFilter(created_from=DAY + timedelta(days=1), created_to=DAY + timedelta(days=1)), ["e2"]),
+            (WorkflowLogFilter(created_from=DAY + timedelta(days=1, seconds=1)), ["e5", "e4", "e3"]),
+            (WorkflowLogFilter(created_to=DAY - timedelta(seconds=1)), []),
+            (
+                WorkflowLogFilter(created_from=DAY + timedelta(hours=9), created_to=DAY + timedelta(days=1, hours=9)),
+                ["e2"],
+            ),
+            (
+                WorkflowLogFilter(created_from=datetime(2026, 11, 21, 8, tzinfo=timezone(timedelta(hours=8)))),
+                ["e5", "e4", "e3", "e2"],
+            ),
+            (WorkflowLogFilter(keyword="timeout"), ["e2"]),
+            (WorkflowLogFilter(keyword="PARIS"), ["e5", "e1"]),
+            (WorkflowLogFilter(keyword="nothing like this"), []),
+            (WorkflowLogFilter.build(statuses=["Fail"], keyword="quota", created_from=DAY + timedelta(days=2)), ["e4"]),
+            (WorkflowLogFilter.build(statuses=["Success"], created_to=DAY + timedelta(days=3)), ["e1"]),
+        ],
+        ids=[
+            "no-filter-newest-first",
+            "status-one",
+            "status-several-any-case",
+            "from-only",
+            "to-only",
+            "from-equals-to-inclusive",
+            "one-second-after-start-excludes",
+            "before-everything-empty",
+            "range-across-days",
+            "other-timezone-same-instant",
+            "keyword-in-error-any-case",
+            "keyword-in-output-any-case",
+            "keyword-matches-nothing",
+            "status-keyword-and-date",
+            "status-and-date",
+        ],
+    )
+    async def test_filter_table(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        histories: dict[str, respx.Route],
+        log_filter: WorkflowLogFilter,
+        expected: list[str],
+    ) -> None:
+        """Only runs passing every criterion are returned, newest first, each history fetched once."""
+        result = await workflow_logs(
+            coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=list(RUNS), log_filter=log_filter
+        )
+        assert [entry.execute_id for entry in result.entries] == expected
+        assert result.missing == ()
+        assert {name: route.call_count for name, route in histories.items()} == dict.fromkeys(RUNS, 1)
+
+
+class TestCozeWorkflowLogsValidation:
+    """Bad filter input raises a clear, typed error before any request."""
+
+    @pytest.mark.parametrize(
+        ("build", "message"),
+        [
+            (lambda: WorkflowLogFilter(created_from=DAY, created_to=DAY - timedelta(days=1)), "is after"),
+            (lambda: WorkflowLogFilter.build(statuses=["Done"]), "unknown status ['Done']"),
+            (lambda: WorkflowLogFilter(created_from=datetime(2026, 11, 20)), "created_from must be timezone-aware"),
+            (lambda: WorkflowLogFilter(created_to=datetime(2026, 11, 20)), "created_to must be timezone-aware"),
+            (lambda: WorkflowLogFilter(keyword="  "), "keyword must not be blank"),
+        ],
+        ids=["inverted-range", "unknown-status", "naive-start", "naive-end", "blank-keyword"],
+    )
+    async def test_bad_filter(self, build: Callable[[], WorkflowLogFilter], message: str) -> None:
+        """Each invalid filter names what is wrong and is also a ``ValueError``."""
+        with pytest.raises(CozeInvalidQueryError) as caught:
+            build()
+        assert message in str(caught.value)
+        assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parity
+class TestCozeWorkflowLogsQuery:
+    """Unknown runs are reported, real failures abort, duplicates are fetched once."""
+
+    @pytest.mark.parametrize(
+        "unknown_answer",
+        [api_error(4200, "record not found"), ok([])],
+        ids=["not-found-code", "empty-data-list"],
+    )
+    async def test_unknown_execute_id_is_reported(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        unknown_answer: httpx.Response,
+    ) -> None:
+        """An execute id Coze does not know lands in ``missing`` and the rest of the query goes on."""
+        known = {
+            execute_id: coze_router.get(_path(execute_id)).mock(
+                return_value=ok([make_run_history(execute_id, create_time=created).model_dump()])
+            )
+            for execute_id, created in (("e1", 1764000000), ("e2", 1764100000))
+        }
+        coze_router.get(_path("gone")).mock(return_value=unknown_answer)
+        result = await workflow_logs(
+            coze_client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=["e1", "gone", "e2", "e1"],
+            log_filter=WorkflowLogFilter(),
+        )
+        assert [entry.execute_id for entry in result.entries] == ["e2", "e1"]
+        assert result.missing == ("gone",)
+        assert (known["e1"].call_count, known["e2"].call_count) == (1, 1)
+
+    async def test_rejected_token_aborts_the_query(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+    ) -> None:
+        """An authentication failure is not a missing run: the query raises it."""
+        coze_router.get(_path("e1")).mock(return_value=api_error(4100, "authentication is invalid", status=401))
+        with pytest.raises(CozeAuthenticationError):
+            await workflow_logs(
+                coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=["e1"], log_filter=WorkflowLogFilter()
+            )
+
+
+class TestCozeWorkflowLogsConcurrency:
+    """The async query fetches concurrently, never more than the bound at once."""
+
+    @pytest.mark.parametrize("concurrency", [1, 2, 5], ids=["serial", "two", "all"])
+    async def test_in_flight_requests_stay_within_bound(
+        self, mock_settings: CozeSettings, coze_calls: CozeCalls, coze_router: respx.MockRouter, concurrency: int
+    ) -> None:
+        """No more than ``concurrency`` history requests are in flight at any moment."""
+        in_flight, peak = 0, 0
+
+        async def answer(request: httpx.Request) -> httpx.Response:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0)
+            in_flight -= 1
+            execute_id = request.url.path.rsplit("/", 1)[-1]
+            return ok([make_run_history(execute_id).model_dump()])
+
+        coze_router.get(path__regex=rf"^/v1/workflows/{WORKFLOW}/run_histories/[^/]+$").mock(side_effect=answer)
+        client = build_async_coze(mock_settings)
+        ids = [f"x{n}" for n in range(6)]
+        result = await aquery_workflow_logs(
+            client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=ids,
+            log_filter=WorkflowLogFilter(),
+            concurrency=concurrency,
+        )
+        assert len(result.entries) == 6
+        assert peak == concurrency
+
+    async def test_concurrency_below_one_is_rejected(self, mock_settings: CozeSettings, coze_calls: CozeCalls) -> None:
+        """A bound of zero would never fetch anything, so it is a typed error."""
+        with pytest.raises(CozeInvalidQueryError, match="concurrency"):
+            await aquery_workflow_logs(
+                build_async_coze(mock_settings),
+                coze_calls,
+                workflow_id=WORKFLOW,
+                execute_ids=["e1"],
+                log_filter=WorkflowLogFilter(),
+                concurrency=0,
+            )
