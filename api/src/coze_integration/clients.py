@@ -22,7 +22,8 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 
 @functools.cache
-def _versions_checked() -> None:
+def ensure_supported_versions() -> None:
+    """Run :func:`check_versions` once per process (a failure is not cached, so it repeats)."""
     check_versions()
 
 
@@ -32,7 +33,7 @@ def http_timeout(settings: CozeSettings) -> httpx.Timeout:
 
 
 def _prepare(settings: CozeSettings) -> str:
-    _versions_checked()
+    ensure_supported_versions()
     configure_logging(settings.effective_log_level)
     return settings.api_token.get_secret_value()
 

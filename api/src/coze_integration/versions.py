@@ -30,10 +30,15 @@ def _declared(requires: Iterable[str]) -> dict[str, Requirement]:
 
 
 def check_versions(
-    requires: Callable[[str], list[str] | None] = metadata.requires,
-    installed: Callable[[str], str] = metadata.version,
+    requires: Callable[[str], list[str] | None] | None = None,
+    installed: Callable[[str], str] | None = None,
 ) -> None:
-    """Raise :class:`CozeVersionConflictError` naming every package out of its declared range."""
+    """Raise :class:`CozeVersionConflictError` naming every package out of its declared range.
+
+    ``requires`` and ``installed`` default to :mod:`importlib.metadata`; tests pass fakes.
+    """
+    requires = requires or metadata.requires
+    installed = installed or metadata.version
     conflicts = []
     for name, req in sorted(_declared(requires(DISTRIBUTION) or []).items()):
         try:

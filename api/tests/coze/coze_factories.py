@@ -6,6 +6,7 @@ Every response carries an ``x-tt-logid`` header; tests assert that it reaches th
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,28 @@ def sse_response(text: str, *, logid: str = LOGID, content_type: str | None = "t
     if content_type is not None:
         headers["content-type"] = content_type
     return httpx.Response(200, content=text.encode(), headers=headers)
+
+
+class BrokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that delivers ``data`` and then fails the way a dropped connection does."""
+
+    def __init__(self, data: bytes, error: Exception) -> None:
+        self.data = data
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+        raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+        raise self.error
+
+
+def broken_sse_response(text: str, *, logid: str = LOGID) -> httpx.Response:
+    """An event stream that sends ``text`` and then loses its connection mid-read."""
+    stream = BrokenStream(text.encode(), httpx.ReadError("connection reset by peer"))
+    return httpx.Response(200, headers={"content-type": "text/event-stream", "x-tt-logid": logid}, stream=stream)
 
 
 def sse_event(event: str | Enum, data: Any, *, event_id: int | None = None) -> str:

@@ -1,0 +1,361 @@
+"""The spec's edge cases, answered (features/edge_cases.feature)."""
+
+from __future__ import annotations
+
+from functools import partial
+from importlib import metadata
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from cozepy import WorkflowExecuteStatus
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from coze_integration import clients, versions
+from coze_integration.calls import CozeCalls
+from coze_integration.chat_stream import ChatTranscript
+from coze_integration.errors import (
+    CozeAuthenticationError,
+    CozeIntegrationError,
+    CozeMalformedEventError,
+    CozeNotFoundError,
+    CozePermissionError,
+    CozeRateLimitError,
+    CozeStreamInterruptedError,
+    CozeTimeoutError,
+    CozeVersionConflictError,
+)
+from coze_integration.polling import PollPolicy
+from coze_integration.settings import CozeSettings
+from tests.coze.coze_clients import (
+    AnyCoze,
+    authenticate,
+    build_client,
+    read,
+    streamed_transcript,
+    workflow_run,
+    workflow_until_done,
+    write,
+)
+from tests.coze.coze_factories import (
+    LOGID,
+    api_error,
+    broken_sse_response,
+    json_response,
+    make_bot,
+    make_run_history,
+    ok,
+    read_testdata,
+    sse_response,
+    workflow_run_response,
+)
+from tests.coze.steps.async_steps import async_step
+
+scenarios("edge_cases.feature")
+
+OK_STREAM = read_testdata("chat_stream_ok.sse")
+ANSWER = "The capital of France is Paris."
+MESSAGE_COMPLETED = "event:conversation.message.completed\n"
+
+
+class Outcomes(dict[str, Any]):
+    """What each action of a scenario returned or raised, by name."""
+
+    async def capture(self, name: str, action: Any) -> None:
+        """Await ``action`` and store its result, or the integration error it raised."""
+        try:
+            self[name] = await action
+        except CozeIntegrationError as error:
+            self[name] = error
+
+
+@pytest.fixture
+def outcomes() -> Outcomes:
+    """Results and errors of the scenario's actions."""
+    return Outcomes()
+
+
+# --- EC-1: invalid or expired token --------------------------------------------------------------
+
+
+@given("a client whose token Coze rejects as invalid or expired")
+def _rejected_token(coze_router: respx.MockRouter) -> None:
+    coze_router.get("/v1/users/me", name="users.me").mock(
+        return_value=api_error(4100, "authentication is invalid", status=401)
+    )
+
+
+@when("the client checks its credentials")
+@async_step
+async def _check_credentials(coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes) -> None:
+    await outcomes.capture("auth", authenticate(coze_client, coze_calls))
+
+
+@then("an authentication error carries the Coze code, message and logid")
+def _auth_error(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
+    error = outcomes["auth"]
+    assert isinstance(error, CozeAuthenticationError)
+    assert (error.code, error.msg, error.logid, error.http_status) == (4100, "authentication is invalid", LOGID, 401)
+    assert coze_router["users.me"].call_count == 1
+
+
+@then("the error tells the developer to check COZE_API_TOKEN without showing the token")
+def _auth_hint(outcomes: Outcomes, mock_coze_api_token: str) -> None:
+    error = outcomes["auth"]
+    assert "check COZE_API_TOKEN" in str(error)
+    assert mock_coze_api_token not in f"{error!s} {error!r} {error.__cause__!r}"
+
+
+# --- EC-2: network errors and timeouts -----------------------------------------------------------
+
+
+@given("the connection to Coze fails twice before a bot lookup succeeds")
+def _flaky_network(coze_router: respx.MockRouter, sample_bot_id: str) -> None:
+    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(
+        side_effect=[
+            httpx.ConnectError("connection refused"),
+            httpx.ReadTimeout("read timed out"),
+            ok(make_bot(sample_bot_id)),
+        ]
+    )
+
+
+@given("a chat request that times out")
+def _chat_times_out(coze_router: respx.MockRouter) -> None:
+    coze_router.post("/v3/chat", name="chat.create").mock(side_effect=httpx.ReadTimeout("read timed out"))
+
+
+@when("the backend retrieves the bot and then creates the chat")
+@async_step
+async def _bot_then_chat(coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes, sample_bot_id: str) -> None:
+    await outcomes.capture(
+        "bot", read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+    )
+    await outcomes.capture(
+        "chat", write(coze_client, coze_calls, partial(coze_client.chat.create, bot_id=sample_bot_id, user_id="u"))
+    )
+
+
+@then("the bot is returned after two retries with growing delays")
+def _bot_after_retries(
+    outcomes: Outcomes, recorded_sleeps: list[float], coze_router: respx.MockRouter, sample_bot_id: str
+) -> None:
+    assert outcomes["bot"].bot_id == sample_bot_id
+    assert coze_router["bots.retrieve"].call_count == 3
+    first, second = recorded_sleeps
+    # Exponential backoff with jitter: base 0.5 s then 1 s, each plus up to 0.5 s of jitter.
+    assert 0.5 <= first <= 1.0 <= second <= 1.5
+
+
+@then("the chat fails with a timeout error naming the request, sent only once")
+def _chat_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
+    error = outcomes["chat"]
+    assert isinstance(error, CozeTimeoutError)
+    assert error.target.startswith("POST /v3/chat")
+    assert coze_router["chat.create"].call_count == 1
+
+
+# --- EC-3: SDK version conflicts -----------------------------------------------------------------
+
+
+@given("cozepy 0.19.0 and httpx 0.27.2 are installed instead of the locked versions")
+def _old_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = {"cozepy": "0.19.0", "httpx": "0.27.2"}
+    fake = SimpleNamespace(
+        requires=metadata.requires,
+        version=installed.__getitem__,
+        PackageNotFoundError=metadata.PackageNotFoundError,
+    )
+    monkeypatch.setattr(versions, "metadata", fake)
+    clients.ensure_supported_versions.cache_clear()
+
+
+@when("a client factory checks the installed SDK versions", target_fixture="version_errors")
+def _factories_check(mock_settings: CozeSettings) -> list[CozeVersionConflictError]:
+    errors = []
+    for kind in ("sync", "async"):
+        with pytest.raises(CozeVersionConflictError) as caught:
+            build_client(kind, mock_settings)
+        errors.append(caught.value)
+    return errors
+
+
+@then("a version conflict error names each package with the version found and the range required")
+def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
+    for error in version_errors:
+        assert "cozepy 0.19.0 is installed but coze-api requires cozepy<0.21,>=0.20" in str(error)
+        assert "httpx 0.27.2 is installed but coze-api requires httpx<0.29,>=0.28" in str(error)
+
+
+# --- EC-4: rate limiting -------------------------------------------------------------------------
+
+
+@given(
+    parsers.parse("Coze rate-limits every bot list request with code {code:d} and Retry-After of {seconds:d} seconds")
+)
+def _rate_limited(coze_router: respx.MockRouter, code: int, seconds: int) -> None:
+    limited = json_response(
+        {"code": code, "msg": "QPS limit exceeded"}, status=429, headers={"Retry-After": str(seconds)}
+    )
+    coze_router.get("/v1/space/published_bots_list", name="bots.list").mock(return_value=limited)
+
+
+@when("the backend lists the bots")
+@async_step
+async def _list_bots(coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes, sample_workspace_id: str) -> None:
+    await outcomes.capture(
+        "bots", read(coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id))
+    )
+
+
+@then(parsers.parse("the backend waits {seconds:d} seconds between its {attempts:d} attempts, as Coze asked"))
+def _waited(recorded_sleeps: list[float], coze_router: respx.MockRouter, seconds: int, attempts: int) -> None:
+    assert coze_router["bots.list"].call_count == attempts
+    assert recorded_sleeps == [float(seconds)] * (attempts - 1)
+
+
+@then(parsers.parse("a rate-limit error with code {code:d} and the logid surfaces"))
+def _rate_limit_error(outcomes: Outcomes, code: int) -> None:
+    error = outcomes["bots"]
+    assert isinstance(error, CozeRateLimitError)
+    assert (error.code, error.http_status, error.retry_after, error.logid) == (code, 429, 2.0, LOGID)
+
+
+# --- EC-5: missing or inaccessible ids -----------------------------------------------------------
+
+
+@given("a bot ID that does not exist and a workspace ID the token may not access")
+def _missing_ids(coze_router: respx.MockRouter) -> None:
+    coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(4200, "bot not found"))
+    coze_router.get("/v1/space/published_bots_list").mock(
+        return_value=api_error(4101, "no permission for this workspace", status=403)
+    )
+
+
+@when("the backend retrieves the bot and lists the workspace's bots")
+@async_step
+async def _bot_and_workspace(
+    coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes, sample_bot_id: str, sample_workspace_id: str
+) -> None:
+    await outcomes.capture(
+        "bot", read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+    )
+    await outcomes.capture(
+        "bots", read(coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id))
+    )
+
+
+@then("a not-found error names the bot ID and carries the logid")
+def _bot_not_found(outcomes: Outcomes, sample_bot_id: str) -> None:
+    error = outcomes["bot"]
+    assert isinstance(error, CozeNotFoundError)
+    assert sample_bot_id in str(error)
+    assert (error.code, error.logid) == (4200, LOGID)
+
+
+@then("a permission error names the workspace ID and carries the logid")
+def _workspace_forbidden(outcomes: Outcomes, sample_workspace_id: str) -> None:
+    error = outcomes["bots"]
+    assert isinstance(error, CozePermissionError)
+    assert sample_workspace_id in str(error)
+    assert (error.code, error.http_status, error.logid) == (4101, 403, LOGID)
+
+
+# --- EC-6 and EC-8: broken and malformed streams -------------------------------------------------
+
+
+@given("a chat stream that loses its connection in the middle of an event, after three answer deltas")
+def _broken_stream(coze_router: respx.MockRouter) -> None:
+    cut = OK_STREAM[: OK_STREAM.index(MESSAGE_COMPLETED) + len(MESSAGE_COMPLETED)]
+    coze_router.post("/v3/chat").mock(return_value=broken_sse_response(cut))
+
+
+@given("a chat stream in which an event after three answer deltas carries invalid JSON data")
+def _malformed_stream(coze_router: respx.MockRouter) -> None:
+    head = OK_STREAM[: OK_STREAM.index(MESSAGE_COMPLETED)]
+    coze_router.post("/v3/chat").mock(
+        return_value=sse_response(head + MESSAGE_COMPLETED + 'data:{"role":"assistant","content":"Par\n\n')
+    )
+
+
+@when("the backend consumes the stream")
+@async_step
+async def _consume(coze_client: AnyCoze, outcomes: Outcomes) -> None:
+    await outcomes.capture("stream", streamed_transcript(coze_client, bot_id="b", user_id="u"))
+
+
+@then("a stream-interrupted error is raised")
+def _interrupted(outcomes: Outcomes) -> None:
+    assert isinstance(outcomes["stream"], CozeStreamInterruptedError)
+    assert "ReadError" in str(outcomes["stream"])
+
+
+@then("the error keeps the answer text received so far, the chat ID and the logid")
+def _partial_kept(outcomes: Outcomes, sample_chat_id: str) -> None:
+    partial_transcript = outcomes["stream"].partial
+    assert isinstance(partial_transcript, ChatTranscript)
+    assert (partial_transcript.text, partial_transcript.chat_id) == (ANSWER, sample_chat_id)
+    assert partial_transcript.complete is False
+    assert outcomes["stream"].logid == LOGID
+
+
+@then("a malformed-event error carries the offending data and the logid")
+def _malformed(outcomes: Outcomes) -> None:
+    error = outcomes["stream"]
+    assert isinstance(error, CozeMalformedEventError)
+    assert error.line == '{"role":"assistant","content":"Par'
+    assert error.logid == LOGID
+
+
+@then("the answer text received before it is kept")
+def _text_before_kept(outcomes: Outcomes) -> None:
+    assert outcomes["stream"].partial.text == ANSWER
+
+
+# --- EC-7: workflows past their time limit -------------------------------------------------------
+
+
+@given("a workflow that is still running when the backend's deadline passes")
+def _slow_workflow(coze_router: respx.MockRouter, sample_workflow_id: str, sample_execute_id: str) -> None:
+    running = make_run_history(sample_execute_id, status=WorkflowExecuteStatus.RUNNING)
+    coze_router.get(f"/v1/workflows/{sample_workflow_id}/run_histories/{sample_execute_id}").mock(
+        return_value=ok([running.model_dump()])
+    )
+
+
+@given("a blocking workflow run whose request times out")
+def _blocking_times_out(coze_router: respx.MockRouter, sample_execute_id: str) -> None:
+    coze_router.post("/v1/workflow/run", name="workflow.run").mock(
+        side_effect=[workflow_run_response(execute_id=sample_execute_id), httpx.ReadTimeout("read timed out")]
+    )
+
+
+@when("the backend waits for the first and runs the second")
+@async_step
+async def _wait_and_run(
+    coze_client: AnyCoze, coze_calls: CozeCalls, poll_policy: PollPolicy, outcomes: Outcomes, sample_workflow_id: str
+) -> None:
+    await outcomes.capture(
+        "waited",
+        workflow_until_done(coze_client, coze_calls, poll_policy, workflow_id=sample_workflow_id, parameters={}),
+    )
+    await outcomes.capture(
+        "blocking", workflow_run(coze_client, coze_calls, workflow_id=sample_workflow_id, parameters={})
+    )
+
+
+@then("the first fails with a timeout error carrying its execute ID, so the result can be fetched later")
+def _resumable_timeout(outcomes: Outcomes, sample_execute_id: str) -> None:
+    error = outcomes["waited"]
+    assert isinstance(error, CozeTimeoutError)
+    assert error.execute_id == sample_execute_id
+
+
+@then("the second fails with a timeout error naming the request, sent only once")
+def _blocking_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
+    error = outcomes["blocking"]
+    assert isinstance(error, CozeTimeoutError)
+    assert (error.target, error.execute_id) == ("POST /v1/workflow/run", None)
+    assert coze_router["workflow.run"].call_count == 2  # one async start, one blocking run: no retry

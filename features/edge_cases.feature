@@ -1,0 +1,62 @@
+@story:EDGE
+Feature: Edge cases
+  The spec's open questions about failures, each answered with the behaviour the backend can rely on.
+  Every error the integration raises is typed, carries the Coze logid when Coze sent one, never shows
+  the token, and keeps whatever data had already arrived.
+
+  @acceptance:EC-1 @fr:FR-015 @fr:FR-017 @parity
+  Scenario: What happens when Coze API token is invalid or expired during client initialization?
+    Given a client whose token Coze rejects as invalid or expired
+    When the client checks its credentials
+    Then an authentication error carries the Coze code, message and logid
+    And the error tells the developer to check COZE_API_TOKEN without showing the token
+
+  @acceptance:EC-2 @fr:FR-013 @parity
+  Scenario: How does the system handle network errors or timeouts when making Coze API calls?
+    Given the connection to Coze fails twice before a bot lookup succeeds
+    And a chat request that times out
+    When the backend retrieves the bot and then creates the chat
+    Then the bot is returned after two retries with growing delays
+    And the chat fails with a timeout error naming the request, sent only once
+
+  @acceptance:EC-3 @fr:FR-001
+  Scenario: What happens when SDK version conflicts occur with other dependencies in pyproject.toml?
+    Given cozepy 0.19.0 and httpx 0.27.2 are installed instead of the locked versions
+    When a client factory checks the installed SDK versions
+    Then a version conflict error names each package with the version found and the range required
+
+  @acceptance:EC-4 @fr:FR-017 @parity
+  Scenario: How does the system handle rate limiting from Coze API endpoints?
+    Given Coze rate-limits every bot list request with code 4013 and Retry-After of 2 seconds
+    When the backend lists the bots
+    Then the backend waits 2 seconds between its 3 attempts, as Coze asked
+    And a rate-limit error with code 4013 and the logid surfaces
+
+  @acceptance:EC-5 @fr:FR-006 @fr:FR-017 @parity
+  Scenario: What happens when workspace ID or bot ID doesn't exist or is inaccessible?
+    Given a bot ID that does not exist and a workspace ID the token may not access
+    When the backend retrieves the bot and lists the workspace's bots
+    Then a not-found error names the bot ID and carries the logid
+    And a permission error names the workspace ID and carries the logid
+
+  @acceptance:EC-6 @fr:FR-016 @fr:FR-017 @parity
+  Scenario: How does streaming chat handle connection interruptions or partial event data?
+    Given a chat stream that loses its connection in the middle of an event, after three answer deltas
+    When the backend consumes the stream
+    Then a stream-interrupted error is raised
+    And the error keeps the answer text received so far, the chat ID and the logid
+
+  @acceptance:EC-7 @fr:FR-009 @fr:FR-013 @parity
+  Scenario: What happens when workflow execution exceeds timeout limits?
+    Given a workflow that is still running when the backend's deadline passes
+    And a blocking workflow run whose request times out
+    When the backend waits for the first and runs the second
+    Then the first fails with a timeout error carrying its execute ID, so the result can be fetched later
+    And the second fails with a timeout error naming the request, sent only once
+
+  @acceptance:EC-8 @fr:FR-016 @fr:FR-017 @parity
+  Scenario: How does the system handle malformed event data in streaming responses?
+    Given a chat stream in which an event after three answer deltas carries invalid JSON data
+    When the backend consumes the stream
+    Then a malformed-event error carries the offending data and the logid
+    And the answer text received before it is kept
