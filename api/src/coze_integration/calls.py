@@ -9,6 +9,7 @@ or a conversation is never created twice.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -19,14 +20,24 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
 from coze_integration.errors import CozeIntegrationError, CozeRateLimitError
+from coze_integration.logs import LOGGER_NAME
 from coze_integration.translate import translate
 from coze_integration.wire import forget_exchange, last_exchange
 
 T = TypeVar("T")
 
 
+logger = logging.getLogger(LOGGER_NAME)
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, CozeIntegrationError) and exc.retryable
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    delay = state.next_action.sleep if state.next_action else 0.0
+    logger.warning("retrying after attempt %d failed, in %.2f s: %s", state.attempt_number, delay, exc)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class RetryPolicy:
             "stop": stop_after_attempt(self.attempts),
             "wait": self.delay,
             "retry": retry_if_exception(_is_retryable),
+            "before_sleep": _log_retry,
             "reraise": True,
         }
 

@@ -1,0 +1,223 @@
+"""Typed errors: every way Coze, a proxy or the network can fail maps onto one error class.
+
+cozepy decides success from the JSON ``code`` and ignores the HTTP status, lets httpx errors
+escape raw and raises pydantic errors for bodies of the wrong shape. Each row below is a response
+the server sends and the typed error the backend gets, checked for both clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import httpx
+import pytest
+import respx
+from cozepy import ChatStatus
+
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import (
+    CozeAPIRequestError,
+    CozeAuthenticationError,
+    CozeIntegrationError,
+    CozeMalformedResponseError,
+    CozeNetworkError,
+    CozeNotFoundError,
+    CozePermissionError,
+    CozeRateLimitError,
+    CozeServerError,
+    CozeStreamInterruptedError,
+    CozeTimeoutError,
+)
+from tests.coze.coze_clients import AnyCoze, read, resolve, streamed_transcript
+from tests.coze.coze_factories import (
+    LOGID,
+    broken_sse_response,
+    json_response,
+    make_chat,
+    ok,
+    read_testdata,
+    sse_response,
+)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-015", "FR-017")]
+
+RETRIEVE = "/v1/bot/get_online_info"
+HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
+OK_STREAM = read_testdata("chat_stream_ok.sse")
+
+
+def _raw(status: int, content: bytes, content_type: str) -> Callable[[], httpx.Response]:
+    return lambda: httpx.Response(status, content=content, headers={"content-type": content_type, "x-tt-logid": LOGID})
+
+
+def _json(status: int, body: object) -> Callable[[], httpx.Response]:
+    return lambda: json_response(body, status=status)
+
+
+async def _retrieve(client: AnyCoze, calls: CozeCalls, bot_id: str) -> CozeIntegrationError:
+    with pytest.raises(CozeIntegrationError) as caught:
+        await read(client, calls, partial(client.bots.retrieve, bot_id=bot_id))
+    return caught.value
+
+
+class TestCozeErrorsTranslation:
+    """Coze's business codes and HTTP statuses select the error class."""
+
+    @pytest.mark.parametrize(
+        ("answer", "expected", "code", "http_status"),
+        [
+            (_json(200, {"code": 4000, "msg": "invalid param"}), CozeAPIRequestError, 4000, None),
+            (_json(401, {"code": 4100, "msg": "authentication is invalid"}), CozeAuthenticationError, 4100, 401),
+            (_json(200, {"code": 4101, "msg": "no permission"}), CozePermissionError, 4101, None),
+            (_json(200, {"code": 4200, "msg": "bot not found"}), CozeNotFoundError, 4200, None),
+            (_json(429, {"code": 4013, "msg": "QPS limit"}), CozeRateLimitError, 4013, 429),
+            (_json(500, {"code": 5000, "msg": "internal"}), CozeServerError, 5000, 500),
+            (_raw(401, b"Unauthorized", "text/plain"), CozeAuthenticationError, None, 401),
+            (_raw(403, b"Forbidden", "text/plain"), CozePermissionError, None, 403),
+            (_raw(404, b"<html>Not Found</html>", "text/html"), CozeNotFoundError, None, 404),
+            (_raw(429, b"Too Many Requests", "text/plain"), CozeRateLimitError, None, 429),
+            (_json(200, {"error_code": "access_denied"}), CozeAuthenticationError, None, None),
+            (_json(200, {"error_message": "workflow is not published"}), CozeAPIRequestError, None, None),
+        ],
+        ids=[
+            "code-4000",
+            "code-4100-auth",
+            "code-4101-permission",
+            "code-4200-not-found",
+            "code-4013-rate-limit",
+            "code-5000-server",
+            "text-401",
+            "text-403",
+            "html-404",
+            "text-429",
+            "oauth-access-denied",
+            "error-message-only",
+        ],
+    )
+    async def test_answer_maps_to_class(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        answer: Callable[[], httpx.Response],
+        expected: type[CozeAPIRequestError],
+        code: int | None,
+        http_status: int | None,
+    ) -> None:
+        """The error has exactly the expected class, Coze code, HTTP status, request and logid."""
+        coze_router.get(RETRIEVE).mock(side_effect=lambda request: answer())
+        error = await _retrieve(coze_client, coze_calls, sample_bot_id)
+        assert type(error) is expected
+        assert isinstance(error, CozeAPIRequestError)
+        assert (error.code, error.http_status, error.logid) == (code, http_status, LOGID)
+        assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
+
+
+class TestCozeErrorsBadInput:
+    """The bad-input matrix: each malformed answer and the typed error it produces."""
+
+    @pytest.mark.parametrize(
+        ("answer", "expected", "detail"),
+        [
+            (_raw(200, b"OK", "text/plain"), CozeMalformedResponseError, "not JSON: 'OK'"),
+            (_raw(502, HTML_502.encode(), "text/html"), CozeServerError, "502 Bad Gateway"),
+            (_raw(200, b"", "application/json"), CozeMalformedResponseError, "empty body"),
+            (_json(200, {"unexpected": True}), CozeMalformedResponseError, "ValidationError"),
+            (_json(200, {"code": 4000, "msg": "invalid param"}), CozeAPIRequestError, "code 4000"),
+            (_json(503, {"code": 0, "msg": ""}), CozeServerError, "HTTP 503"),
+            (_raw(200, b"x" * 16_000_000, "text/plain"), CozeMalformedResponseError, "not JSON: 'xxx"),
+        ],
+        ids=[
+            "non-json-body",
+            "html-502-page",
+            "empty-body",
+            "json-without-code",
+            "code-above-zero-with-http-200",
+            "http-503-code-0-no-data",
+            "huge-body",
+        ],
+    )
+    async def test_malformed_answer(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        answer: Callable[[], httpx.Response],
+        expected: type[CozeIntegrationError],
+        detail: str,
+    ) -> None:
+        """A typed error with the logid and a short message, never a raw parsing exception."""
+        coze_router.get(RETRIEVE).mock(side_effect=lambda request: answer())
+        error = await _retrieve(coze_client, coze_calls, sample_bot_id)
+        assert type(error) is expected
+        assert detail in str(error)
+        assert error.logid == LOGID
+        assert len(str(error)) < 500, "an error message must quote a bounded excerpt of the body"
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            lambda: sse_response(OK_STREAM[: OK_STREAM.index("event:conversation.chat.completed")]),
+            lambda: broken_sse_response(OK_STREAM[: OK_STREAM.index("event:conversation.message.completed")]),
+        ],
+        ids=["truncated-sse-stream", "sse-stream-breaks-mid-read"],
+    )
+    async def test_broken_stream(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, answer: Callable[[], httpx.Response]
+    ) -> None:
+        """A stream that ends early or breaks raises a stream-interrupted error keeping the answer so far."""
+        coze_router.post("/v3/chat").mock(side_effect=lambda request: answer())
+        with pytest.raises(CozeStreamInterruptedError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert caught.value.partial.text == "The capital of France is Paris."  # type: ignore[union-attr]
+        assert caught.value.logid == LOGID
+
+    async def test_unknown_enum_value_is_kept(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
+    ) -> None:
+        """An enum value Coze added later is kept, with cozepy's warning, rather than failing the call."""
+        chat = make_chat(sample_chat_id, sample_conversation_id).model_dump(mode="json") | {"status": "paused"}
+        coze_router.post("/v3/chat/retrieve").mock(return_value=ok(chat))
+        with pytest.warns(UserWarning, match="Unknown ChatStatus value: paused"):
+            result = await resolve(
+                coze_client.chat.retrieve(conversation_id=sample_conversation_id, chat_id=sample_chat_id)
+            )
+        assert result.status == "paused"
+        assert result.status not in set(ChatStatus)
+        assert result.response.logid == LOGID
+
+
+class TestCozeErrorsNetwork:
+    """Transport failures become typed network or timeout errors naming the request."""
+
+    @pytest.mark.parametrize(
+        ("failure", "expected"),
+        [
+            (httpx.ConnectError("connection refused"), CozeNetworkError),
+            (httpx.ConnectTimeout("connect timed out"), CozeTimeoutError),
+            (httpx.ReadTimeout("read timed out"), CozeTimeoutError),
+            (httpx.RemoteProtocolError("peer closed connection"), CozeNetworkError),
+            (httpx.ReadError("connection reset by peer"), CozeNetworkError),
+        ],
+        ids=["connect-error", "connect-timeout", "read-timeout", "protocol-error", "reset"],
+    )
+    async def test_transport_failure_is_typed(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        failure: httpx.TransportError,
+        expected: type[CozeNetworkError],
+    ) -> None:
+        """The error class, method and path are right, and the raw httpx error is kept as the cause."""
+        route = coze_router.get(RETRIEVE).mock(side_effect=failure)
+        error = await _retrieve(coze_client, coze_calls, sample_bot_id)
+        assert type(error) is expected
+        assert isinstance(error, CozeNetworkError)
+        assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
+        assert isinstance(error.__cause__, type(failure))
+        assert route.call_count == 3, "reads are retried up to the configured attempts"
