@@ -81,6 +81,26 @@ MUTANTS = [
     Mutant(
         "async-run-execute-id-lost", "request.py", '"execute_id": body.get("execute_id") or None', '"execute_id": None'
     ),
+    Mutant(
+        "error-code-dropped",
+        "request.py",
+        "raise CozeAPIError(code, msg, logid, debug_url)",
+        "raise CozeAPIError(None, msg, logid, debug_url)",
+    ),
+    Mutant(
+        "error-logid-dropped",
+        "request.py",
+        "raise CozeAPIError(code, msg, logid, debug_url)",
+        "raise CozeAPIError(code, msg, None, debug_url)",
+    ),
+    Mutant("error-event-swallowed", "chat/__init__.py", 'raise Exception(f"error event: {event_data}")', "return None"),
+    Mutant(
+        "malformed-lines-skipped",
+        "model.py",
+        '            if line == "":\n                continue\n',
+        '            if line == "" or not any(line.startswith(f + ":") for f in self._fields):\n'
+        "                continue\n",
+    ),
 ]
 
 

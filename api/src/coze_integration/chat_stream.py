@@ -107,10 +107,10 @@ class _Builder:
             return None
         if kind.error_event is not None:
             code, msg = _error_payload(kind.error_event)
-            return CozeStreamEventError(code=code, msg=msg, partial=partial)
+            return CozeStreamEventError(code=code, msg=msg, partial=partial, logid=kind.logid)
         if kind.malformed_line is not None:
             return CozeMalformedEventError(line=kind.malformed_line, partial=partial, logid=kind.logid)
-        return CozeStreamInterruptedError(f"chat stream interrupted: {kind.reason}", partial=partial)
+        return CozeStreamInterruptedError(f"chat stream interrupted: {kind.reason}", partial=partial, logid=kind.logid)
 
 
 def _error_payload(data: str) -> tuple[int | None, str]:

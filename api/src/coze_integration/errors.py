@@ -145,10 +145,10 @@ class CozeStreamInterruptedError(CozeStreamError):
 class CozeStreamEventError(CozeStreamError):
     """The server sent an ``error`` event."""
 
-    def __init__(self, *, code: int | None, msg: str, partial: ChatTranscript) -> None:
+    def __init__(self, *, code: int | None, msg: str, partial: ChatTranscript, logid: str | None = None) -> None:
         self.code = code
         self.msg = msg
-        super().__init__(f"stream error event: code {code}: {msg}", partial=partial)
+        super().__init__(f"stream error event: code {code}: {msg}", partial=partial, logid=logid)
 
 
 class CozeMalformedEventError(CozeStreamError):

@@ -41,7 +41,7 @@ def classify_stream_failure(exc: Exception) -> StreamFailure | None:
     if isinstance(exc, CozeInvalidEventError):
         return StreamFailure("malformed line", malformed_line=exc.data or exc.field, logid=exc.logid or logid)
     if type(exc) is Exception and str(exc).startswith(_ERROR_EVENT_PREFIX):
-        return StreamFailure("error event", error_event=str(exc).removeprefix(_ERROR_EVENT_PREFIX))
+        return StreamFailure("error event", error_event=str(exc).removeprefix(_ERROR_EVENT_PREFIX), logid=logid)
     if exchange is None:
         return None
     if isinstance(exc, pydantic.ValidationError):
@@ -50,7 +50,7 @@ def classify_stream_failure(exc: Exception) -> StreamFailure | None:
         # cozepy tests ``"event-stream" in None`` when the content-type header is missing.
         return StreamFailure("no content-type", malformed_line="<response without content-type>", logid=logid)
     if isinstance(exc, httpx.TransportError):
-        return StreamFailure(f"{type(exc).__name__}: {exc}")
+        return StreamFailure(f"{type(exc).__name__}: {exc}", logid=logid)
     if isinstance(exc, ValueError | KeyError):
         return StreamFailure("invalid event", malformed_line=str(exc), logid=logid)
     return None

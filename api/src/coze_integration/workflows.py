@@ -222,7 +222,9 @@ class _Folder:
             return None
         if kind.malformed_line is not None:
             return CozeMalformedEventError(line=kind.malformed_line, partial=self.progress, logid=kind.logid)
-        return CozeStreamInterruptedError(f"workflow stream interrupted: {kind.reason}", partial=self.progress)
+        return CozeStreamInterruptedError(
+            f"workflow stream interrupted: {kind.reason}", partial=self.progress, logid=kind.logid
+        )
 
 
 def consume_workflow_stream(

@@ -1,0 +1,89 @@
+"""Secrets: the API token never appears in logs, errors or settings, even at DEBUG.
+
+A canary token is configured with every logger involved (cozepy, httpx, coze_integration) at
+DEBUG; a success, an API error, a network error and a stream error are triggered, and every log
+record, exception string and repr is searched for the canary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from functools import partial
+
+import httpx
+import pytest
+import respx
+
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import CozeIntegrationError
+from coze_integration.logs import LOGGER_NAME
+from coze_integration.settings import CozeSettings
+from tests.coze.coze_clients import AnyCoze, authenticate, build_client, read, streamed_transcript
+from tests.coze.coze_factories import api_error, make_user, ok, sse_response
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-014", "FR-015")]
+
+CANARY = "pat_CANARY_7f3e9b1c5d_must_never_leak"
+LOGGERS = ("cozepy", "httpx", LOGGER_NAME)
+
+
+def _exception_texts(error: BaseException) -> Iterator[str]:
+    seen: BaseException | None = error
+    while seen is not None:
+        yield str(seen)
+        yield repr(seen)
+        yield repr(vars(seen))
+        seen = seen.__cause__ or seen.__context__
+
+
+@pytest.fixture
+def debug_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every logger involved at DEBUG, captured; levels restored afterwards."""
+    levels = {name: logging.getLogger(name).level for name in LOGGERS}
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    yield caplog
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+class TestCozeSecretsNeverLeak:
+    """The token stays out of every output a developer or operator sees."""
+
+    async def test_canary_never_appears(
+        self,
+        coze_kind: str,
+        coze_router: respx.MockRouter,
+        coze_calls: CozeCalls,
+        monkeypatch: pytest.MonkeyPatch,
+        debug_logging: pytest.LogCaptureFixture,
+    ) -> None:
+        """Success, API error, network error and stream error, all at DEBUG: the canary shows nowhere."""
+        monkeypatch.setenv("COZE_API_TOKEN", CANARY)
+        monkeypatch.setenv("COZE_DEBUG", "true")
+        settings = CozeSettings.from_env()
+        client: AnyCoze = build_client(coze_kind, settings)
+        users_me = coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
+        coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(4100, "authentication is invalid"))
+        coze_router.get("/v1/workspaces").mock(side_effect=httpx.ConnectError("connection refused"))
+        coze_router.post("/v3/chat").mock(return_value=sse_response('event:error\ndata:{"code":4000,"msg":"bad"}\n\n'))
+
+        await authenticate(client, coze_calls)
+        assert users_me.calls.last.request.headers["Authorization"] == f"Bearer {CANARY}"
+        errors: list[CozeIntegrationError] = []
+        for failing in (
+            read(client, coze_calls, partial(client.bots.retrieve, bot_id="b")),
+            read(client, coze_calls, client.workspaces.list),
+            streamed_transcript(client, bot_id="b", user_id="u"),
+        ):
+            with pytest.raises(CozeIntegrationError) as caught:
+                await failing
+            errors.append(caught.value)
+
+        records = debug_logging.records
+        assert {record.name for record in records} >= {"cozepy", LOGGER_NAME}, "the loggers must have spoken"
+        texts = [record.getMessage() for record in records] + [repr(record.__dict__) for record in records]
+        texts += [text for error in errors for text in _exception_texts(error)]
+        texts += [repr(settings), str(settings), settings.model_dump_json()]
+        assert [text for text in texts if CANARY in text] == []

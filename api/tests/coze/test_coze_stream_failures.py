@@ -1,0 +1,195 @@
+"""Stream failures: error events, malformed lines, cut connections and missing headers.
+
+cozepy raises a bare ``Exception`` for an ``error`` event, a raw httpx error for a dropped
+connection, pydantic or ``TypeError`` for bad data, and ends silently when a stream stops
+mid-event. The project's consumers turn each into a typed stream error that keeps what arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+import respx
+
+from coze_integration.errors import (
+    CozeAPIRequestError,
+    CozeMalformedEventError,
+    CozeNetworkError,
+    CozeStreamEventError,
+    CozeStreamInterruptedError,
+)
+from coze_integration.workflows import WorkflowProgress
+from tests.coze.coze_clients import AnyCoze, streamed_transcript, workflow_progress
+from tests.coze.coze_factories import (
+    LOGID,
+    broken_sse_response,
+    json_response,
+    read_testdata,
+    sse_response,
+)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016", "FR-017")]
+
+OK_STREAM = read_testdata("chat_stream_ok.sse")
+WORKFLOW_STREAM = read_testdata("workflow_stream_ok.sse")
+ANSWER = "The capital of France is Paris."
+# Everything up to and including the three answer deltas.
+DELTAS = OK_STREAM[: OK_STREAM.index("event:conversation.message.completed")]
+
+
+@pytest.fixture
+def chat_route(coze_router: respx.MockRouter) -> respx.Route:
+    """POST /v3/chat, answered by each test."""
+    return coze_router.post("/v3/chat")
+
+
+class TestCozeStreamErrorEvents:
+    """A server ``error`` event becomes a typed stream error with its code and message."""
+
+    @pytest.mark.parametrize(
+        ("data", "code", "msg"),
+        [
+            ('{"code":4000,"msg":"Request parameter error"}', 4000, "Request parameter error"),
+            ("upstream exploded", None, "upstream exploded"),
+        ],
+        ids=["json-payload", "plain-payload"],
+    )
+    async def test_error_event(
+        self, coze_client: AnyCoze, chat_route: respx.Route, data: str, code: int | None, msg: str
+    ) -> None:
+        """Code and message are parsed when the payload is JSON, kept verbatim otherwise; the deltas survive."""
+        chat_route.mock(return_value=sse_response(DELTAS + f"event:error\ndata:{data}\n\n"))
+        with pytest.raises(CozeStreamEventError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (caught.value.code, caught.value.msg) == (code, msg)
+        assert caught.value.partial.text == ANSWER  # type: ignore[union-attr]
+        assert caught.value.logid == LOGID
+
+
+class TestCozeStreamMalformedEvents:
+    """Lines cozepy cannot parse raise a typed malformed-event error with the line and logid."""
+
+    @pytest.mark.parametrize(
+        ("tail", "line"),
+        [
+            (": keep-alive ping\n\n", ": keep-alive ping"),
+            ("retry: 3000\n\n", "retry: 3000"),
+            (
+                "event:conversation.message.delta\nevent:conversation.message.delta\n\n",
+                "event:conversation.message.delta",
+            ),
+            ('event:conversation.message.delta\ndata:{"role":"assistant",\n\n', '{"role":"assistant",'),
+            ("event:conversation.chat.completed\ndata:[1, 2]\n\n", "[1, 2]"),
+        ],
+        ids=["comment-line", "retry-field", "repeated-field", "invalid-json", "json-of-wrong-shape"],
+    )
+    async def test_malformed_line(self, coze_client: AnyCoze, chat_route: respx.Route, tail: str, line: str) -> None:
+        """The error quotes the offending line or data, keeps the logid and the answer so far."""
+        chat_route.mock(return_value=sse_response(DELTAS + tail))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert caught.value.line == line
+        assert caught.value.logid == LOGID
+        assert caught.value.partial.text == ANSWER  # type: ignore[union-attr]
+
+    async def test_long_line_is_cut(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
+        """A huge offending line is quoted only up to a bounded length."""
+        chat_route.mock(return_value=sse_response(DELTAS + "x" * 100_000 + "\n\n"))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert caught.value.line == "x" * CozeMalformedEventError.MAX_LINE
+        assert len(str(caught.value)) < 400
+
+    async def test_missing_content_type(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
+        """A stream response without ``content-type`` raises a typed error, not cozepy's ``TypeError``."""
+        chat_route.mock(return_value=sse_response(OK_STREAM, content_type=None))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert caught.value.line == "<response without content-type>"
+        assert caught.value.logid == LOGID
+
+
+class TestCozeStreamInterruptions:
+    """A stream that stops early keeps what it delivered."""
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            lambda: sse_response(DELTAS),
+            lambda: sse_response(DELTAS + "event:conversation.chat.completed\n"),
+            lambda: broken_sse_response(DELTAS),
+            lambda: broken_sse_response(DELTAS + 'event:conversation.message.completed\ndata:{"role"'),
+        ],
+        ids=["ends-without-completion", "ends-mid-event", "connection-drops", "connection-drops-mid-event"],
+    )
+    async def test_partial_transcript_survives(
+        self,
+        coze_client: AnyCoze,
+        chat_route: respx.Route,
+        sample_chat_id: str,
+        answer: Callable[[], httpx.Response],
+    ) -> None:
+        """The interrupted error carries the text, chat id and logid received before the cut."""
+        chat_route.mock(side_effect=lambda request: answer())
+        with pytest.raises(CozeStreamInterruptedError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        partial = caught.value.partial
+        assert (partial.text, partial.chat_id, partial.complete) == (ANSWER, sample_chat_id, False)  # type: ignore[union-attr]
+        assert caught.value.logid == LOGID
+
+    async def test_connection_refused_is_a_network_error(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
+        """A stream that never opened is a network error naming the request, not an interrupted stream."""
+        chat_route.mock(side_effect=httpx.ConnectError("connection refused"))
+        with pytest.raises(CozeNetworkError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert not isinstance(caught.value, CozeStreamInterruptedError)
+        assert caught.value.target.startswith("POST /v3/chat")
+
+    async def test_json_error_instead_of_stream(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
+        """A JSON error answer to a stream request is the API error it is, with its code and logid."""
+        chat_route.mock(return_value=json_response({"code": 4000, "msg": "bot is not published"}))
+        with pytest.raises(CozeAPIRequestError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (caught.value.code, caught.value.logid) == (4000, LOGID)
+
+
+class TestCozeWorkflowStreamFailures:
+    """The workflow stream consumer keeps the progress made before a failure."""
+
+    @pytest.fixture
+    def workflow_route(self, coze_router: respx.MockRouter) -> respx.Route:
+        """POST /v1/workflow/stream_run, answered by each test."""
+        return coze_router.post("/v1/workflow/stream_run")
+
+    async def test_connection_drop_keeps_progress(self, coze_client: AnyCoze, workflow_route: respx.Route) -> None:
+        """A dropped connection raises an interrupted error holding the messages received."""
+        first_event = WORKFLOW_STREAM[: WORKFLOW_STREAM.index("id:1")]
+        workflow_route.mock(return_value=broken_sse_response(first_event))
+        with pytest.raises(CozeStreamInterruptedError) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        assert isinstance(caught.value.partial, WorkflowProgress)
+        assert [m.content for m in caught.value.partial.messages] == ["Checking the weather in Paris"]
+        # cozepy exposes no logid for async workflow streams; the integration still reports it.
+        assert caught.value.logid == LOGID
+
+    @pytest.mark.parametrize(
+        ("tail", "line"),
+        [
+            ('id:one\nevent:Message\ndata:{"content":"x"}\n\n', "invalid literal for int() with base 10: 'one'"),
+            ("id:1\nevent:Message\ndata:{not json}\n\n", "{not json}"),
+        ],
+        ids=["non-integer-id", "invalid-json"],
+    )
+    async def test_malformed_event_keeps_progress(
+        self, coze_client: AnyCoze, workflow_route: respx.Route, tail: str, line: str
+    ) -> None:
+        """A malformed workflow event raises a typed error with the line, the logid and the progress so far."""
+        first_event = WORKFLOW_STREAM[: WORKFLOW_STREAM.index("id:1")]
+        workflow_route.mock(return_value=sse_response(first_event + tail))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        assert caught.value.line == line
+        assert caught.value.logid == LOGID
+        assert len(caught.value.partial.messages) == 1  # type: ignore[union-attr]
