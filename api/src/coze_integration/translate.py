@@ -78,8 +78,9 @@ def api_error(
 
 def excerpt(text: str) -> str:
     """A single-line prefix of ``text`` short enough for an error message."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= MAX_EXCERPT else flat[:MAX_EXCERPT] + "…"
+    # Only the head is ever shown: never scan a huge body in full.
+    flat = " ".join(text[: MAX_EXCERPT * 2].split())
+    return flat if len(flat) <= MAX_EXCERPT and len(text) <= MAX_EXCERPT * 2 else flat[:MAX_EXCERPT] + "…"
 
 
 def _from_coze_api_error(exc: CozeAPIError, exchange: Exchange | None) -> CozeIntegrationError:

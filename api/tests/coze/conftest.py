@@ -33,7 +33,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if "coze_kind" not in metafunc.fixturenames:
             # Scenario steps request the client at run time, so the parameter must be added here.
             metafunc.fixturenames.append("coze_kind")
-        metafunc.parametrize("coze_kind", CLIENT_KINDS)
+        # Session scope: one client of each kind serves every test (a client costs ~0.4 ms).
+        metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
 
 
 @pytest.fixture(autouse=True)
@@ -49,19 +50,19 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- configuration -------------------------------------------------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mock_coze_api_token() -> str:
     """A personal access token in Coze's format; never a real one."""
     return "pat_test_Qm9ndXNUb2tlbkZvclRlc3RzT25seQ"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mock_coze_base_url() -> str:
     """The China-region API base (cozepy adds /v1 or /v3 itself)."""
     return COZE_CN_BASE_URL
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mock_settings(mock_coze_api_token: str, mock_coze_base_url: str) -> CozeSettings:
     """Settings as the environment would give them, with short timeouts."""
     return CozeSettings(
@@ -82,23 +83,46 @@ def mock_env(monkeypatch: pytest.MonkeyPatch, mock_coze_api_token: str, mock_coz
 # --- wire and clients ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def coze_router(mock_coze_base_url: str) -> Iterator[respx.MockRouter]:
-    """Respx at the transport: unmatched requests fail, and so do routes nobody called."""
-    with respx.mock(base_url=mock_coze_base_url, assert_all_called=True, assert_all_mocked=True) as router:
+@pytest.fixture(scope="session")
+def _session_router(mock_coze_base_url: str) -> Iterator[respx.MockRouter]:
+    """One respx router for the whole session; ``coze_router`` empties it for each test."""
+    router = respx.mock(base_url=mock_coze_base_url, assert_all_called=False, assert_all_mocked=True, using="httpx")
+    with router:
         yield router
 
 
 @pytest.fixture
+def coze_router(_session_router: respx.MockRouter, request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
+    """The wire, mocked by respx: unmatched requests fail, and so do routes the test never called."""
+    _session_router.clear()
+    _session_router.reset()
+    failures = request.session.testsfailed
+    try:
+        yield _session_router
+        if request.session.testsfailed == failures:  # a failed test has already told its story
+            _session_router.assert_all_called()
+    finally:
+        _session_router.clear()
+
+
+@pytest.fixture(scope="session")
 def coze_kind() -> str:
     """The client kind for tests not marked ``parity``: the sync client."""
     return "sync"
 
 
+@pytest.fixture(scope="session")
+def _session_clients(mock_settings: CozeSettings) -> dict[str, Coze | AsyncCoze]:
+    """One client of each kind, built by the project's factories, for the whole session."""
+    return {"sync": build_coze(mock_settings), "async": build_async_coze(mock_settings)}
+
+
 @pytest.fixture
-def coze_client(coze_kind: str, mock_settings: CozeSettings, coze_router: respx.MockRouter) -> Coze | AsyncCoze:
-    """A real cozepy client of the requested kind, built by the project's factory."""
-    return build_coze(mock_settings) if coze_kind == "sync" else build_async_coze(mock_settings)
+def coze_client(
+    coze_kind: str, _session_clients: dict[str, Coze | AsyncCoze], coze_router: respx.MockRouter
+) -> Coze | AsyncCoze:
+    """A real cozepy client of the requested kind; its requests reach this test's routes."""
+    return _session_clients[coze_kind]
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ def _pytest_config() -> dict[str, Any]:
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
     options: dict[str, Any] = config["ini_options"]
     assert "--strict-markers" in options["addopts"]
-    assert options["asyncio_default_fixture_loop_scope"] == "function"
+    assert options["asyncio_default_fixture_loop_scope"] == options["asyncio_default_test_loop_scope"]
     assert options["filterwarnings"][0] == "error"
     return options
 
