@@ -9,7 +9,11 @@ Anything else is rejected, so a typo in a tag cannot silently drop a scenario fr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import pytest
 
 KEYED = {
     "story": re.compile(r"US[1-5]|EDGE"),
@@ -36,3 +40,14 @@ def parse_tag(tag: str) -> Tag:
     if not sep and tag in FLAGS:
         return Tag(tag, None)
     raise ValueError(f"tag @{tag} is not in the allowed set (see coze_acceptance.tags)")
+
+
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool:
+    """pytest-bdd hook: ``@story:US1`` → ``pytest.mark.story(id="US1")``; unknown tags are an error.
+
+    Import it into a conftest to use it; the registered markers keep ``--strict-markers`` on.
+    """
+    parsed = parse_tag(tag)
+    mark = getattr(pytest.mark, parsed.marker)
+    (mark(id=parsed.id) if parsed.id else mark)(function)
+    return True

@@ -9,15 +9,7 @@ from typing import Any
 import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 
-from coze_acceptance.tags import parse_tag
-
-
-def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool:
-    """``@story:US1`` → ``pytest.mark.story(id="US1")``; unknown tags are an error."""
-    parsed = parse_tag(tag)
-    mark = getattr(pytest.mark, parsed.marker)
-    (mark(id=parsed.id) if parsed.id else mark)(function)
-    return True
+from coze_acceptance.tags import pytest_bdd_apply_tag  # noqa: F401  (the tag → marker hook)
 
 
 def pytest_bdd_before_step(
