@@ -35,8 +35,18 @@ class StepDoc:
         return f"{self.keyword} {self.text}"
 
 
+class _Tagged:
+    """Something with ``@key:value`` tags."""
+
+    tags: tuple[str, ...]
+
+    def tag_value(self, key: str) -> str | None:
+        """The value of the ``@key:value`` tag, if any."""
+        return next((tag.split(":", 1)[1] for tag in self.tags if tag.startswith(f"{key}:")), None)
+
+
 @dataclass(frozen=True)
-class ScenarioDoc:
+class ScenarioDoc(_Tagged):
     """A scenario as written in a feature file."""
 
     feature_file: str
@@ -45,13 +55,9 @@ class ScenarioDoc:
     tags: tuple[str, ...]
     steps: tuple[StepDoc, ...]
 
-    def tag_value(self, key: str) -> str | None:
-        """The value of the scenario's ``@key:value`` tag, if any."""
-        return next((tag.split(":", 1)[1] for tag in self.tags if tag.startswith(f"{key}:")), None)
-
 
 @dataclass(frozen=True)
-class FeatureDoc:
+class FeatureDoc(_Tagged):
     """A feature file: its name, description, tags and scenarios."""
 
     path: str
@@ -59,10 +65,6 @@ class FeatureDoc:
     description: str
     tags: tuple[str, ...]
     scenarios: tuple[ScenarioDoc, ...]
-
-    def tag_value(self, key: str) -> str | None:
-        """The value of the feature's ``@key:value`` tag, if any."""
-        return next((tag.split(":", 1)[1] for tag in self.tags if tag.startswith(f"{key}:")), None)
 
 
 def _parse(text: str, origin: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from cozepy import AsyncCoze, Chat, ChatStatus, Coze, Message, MessageRole, MessageType
 
@@ -35,8 +36,22 @@ class ChatResult:
         )
 
 
-def _question(text: str) -> list[Message]:
-    return [Message.build_user_question_text(text)]
+def _create_call(coze: Coze | AsyncCoze, bot_id: str, user_id: str, question: str, conversation_id: str | None) -> Any:
+    return functools.partial(
+        coze.chat.create,
+        bot_id=bot_id,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        additional_messages=[Message.build_user_question_text(question)],
+    )
+
+
+def _retrieve_call(coze: Coze | AsyncCoze, chat: Chat) -> Any:
+    return functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id)
+
+
+def _messages_call(coze: Coze | AsyncCoze, chat: Chat) -> Any:
+    return functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
 
 
 def _still_running(chat: Chat, deadline: Deadline) -> bool:
@@ -62,23 +77,12 @@ def create_chat_and_wait(
     policy: PollPolicy = DEFAULT_POLICY,
 ) -> ChatResult:
     """Ask ``question`` in blocking mode and return the finished chat with its messages."""
-    chat = calls.write(
-        functools.partial(
-            coze.chat.create,
-            bot_id=bot_id,
-            user_id=user_id,
-            conversation_id=conversation_id,
-            additional_messages=_question(question),
-        )
-    )
+    chat: Chat = calls.write(_create_call(coze, bot_id, user_id, question, conversation_id))
     deadline = policy.deadline()
     while _still_running(chat, deadline):
         policy.sleep(policy.interval)
-        chat = calls.read(functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id))
-    listed = calls.read(
-        functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
-    )
-    return ChatResult(chat, list(listed))
+        chat = calls.read(_retrieve_call(coze, chat))
+    return ChatResult(chat, list(calls.read(_messages_call(coze, chat))))
 
 
 async def acreate_chat_and_wait(
@@ -92,22 +96,9 @@ async def acreate_chat_and_wait(
     policy: PollPolicy = DEFAULT_POLICY,
 ) -> ChatResult:
     """Async twin of :func:`create_chat_and_wait`."""
-    chat = await calls.awrite(
-        functools.partial(
-            coze.chat.create,
-            bot_id=bot_id,
-            user_id=user_id,
-            conversation_id=conversation_id,
-            additional_messages=_question(question),
-        )
-    )
+    chat: Chat = await calls.awrite(_create_call(coze, bot_id, user_id, question, conversation_id))
     deadline = policy.deadline()
     while _still_running(chat, deadline):
         await policy.asleep(policy.interval)
-        chat = await calls.aread(
-            functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id)
-        )
-    listed = await calls.aread(
-        functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
-    )
-    return ChatResult(chat, list(listed))
+        chat = await calls.aread(_retrieve_call(coze, chat))
+    return ChatResult(chat, list(await calls.aread(_messages_call(coze, chat))))

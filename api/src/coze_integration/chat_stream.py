@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cozepy import ChatEvent, ChatEventType, ChatStatus, ChatUsage, MessageType, Stream
 
@@ -51,21 +51,15 @@ class ChatTranscript:
 
 @dataclass
 class _Builder:
-    logid: str | None = None
+    state: ChatTranscript = field(default_factory=ChatTranscript)
     deltas: list[str] = field(default_factory=list)
     completed_answer: str | None = None
     events: list[ChatEventType] = field(default_factory=list)
-    chat_id: str | None = None
-    conversation_id: str | None = None
-    status: ChatStatus | None = None
-    usage: ChatUsage | None = None
-    error_code: int | None = None
-    error_message: str | None = None
 
     def feed(self, event: ChatEvent) -> None:
         self.events.append(event.event)
-        if self.logid is None:
-            self.logid = event.response.logid or None
+        if self.state.logid is None and event.response.logid:
+            self.state = replace(self.state, logid=event.response.logid)
         message, chat = event.message, event.chat
         if message is not None and message.type == MessageType.ANSWER:
             if event.event == ChatEventType.CONVERSATION_MESSAGE_DELTA:
@@ -73,26 +67,22 @@ class _Builder:
             elif event.event == ChatEventType.CONVERSATION_MESSAGE_COMPLETED:
                 self.completed_answer = message.content
         if chat is not None:
-            self.chat_id, self.conversation_id, self.status = chat.id, chat.conversation_id, chat.status
-            self.usage = chat.usage or self.usage
-            if chat.last_error is not None and chat.last_error.code:
-                self.error_code, self.error_message = chat.last_error.code, chat.last_error.msg
+            error = chat.last_error if chat.last_error is not None and chat.last_error.code else None
+            self.state = replace(
+                self.state,
+                chat_id=chat.id,
+                conversation_id=chat.conversation_id,
+                status=chat.status,
+                usage=chat.usage or self.state.usage,
+                error_code=error.code if error else self.state.error_code,
+                error_message=error.msg if error else self.state.error_message,
+            )
 
     def snapshot(self) -> ChatTranscript:
         # The deltas are the answer; a server that skips deltas still sends the completed message.
         text = "".join(self.deltas) if self.deltas else (self.completed_answer or "")
-        return ChatTranscript(
-            text=text,
-            chat_id=self.chat_id,
-            conversation_id=self.conversation_id,
-            status=self.status,
-            usage=self.usage,
-            error_code=self.error_code,
-            error_message=self.error_message,
-            logid=self.logid,
-            events=tuple(self.events),
-            complete=any(e in TERMINAL_EVENTS for e in self.events),
-        )
+        complete = any(e in TERMINAL_EVENTS for e in self.events)
+        return replace(self.state, text=text, events=tuple(self.events), complete=complete)
 
     def finish(self) -> ChatTranscript:
         transcript = self.snapshot()
@@ -130,7 +120,7 @@ def consume_chat_stream(open_stream: Callable[[], Iterable[ChatEvent]]) -> ChatT
     with typed_errors(builder.failure):
         stream = open_stream()
         if isinstance(stream, Stream):
-            builder.logid = stream.response.logid
+            builder.state = replace(builder.state, logid=stream.response.logid)
         for event in stream:
             builder.feed(event)
     return builder.finish()

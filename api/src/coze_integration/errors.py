@@ -81,19 +81,8 @@ class CozeRateLimitError(CozeAPIRequestError):
     """Coze throttled the request (code 4013 or HTTP 429)."""
 
     retryable = True
-
-    def __init__(
-        self,
-        *,
-        code: int | None,
-        msg: str,
-        logid: str | None,
-        target: str,
-        http_status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.retry_after = retry_after
-        super().__init__(code=code, msg=msg, logid=logid, target=target, http_status=http_status)
+    #: Seconds Coze asked the caller to wait (its ``Retry-After`` header), when it said.
+    retry_after: float | None = None
 
 
 class CozeServerError(CozeAPIRequestError):

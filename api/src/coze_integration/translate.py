@@ -63,17 +63,11 @@ def api_error(
     """The typed error for an error answer from Coze."""
     status = exchange.status if exchange and exchange.status >= 400 else None
     cls = _class_for(code, status)
-    if cls is CozeRateLimitError:
-        return CozeRateLimitError(
-            code=code,
-            msg=msg,
-            logid=logid,
-            target=target,
-            http_status=status,
-            retry_after=exchange.retry_after if exchange else None,
-        )
     hint = TOKEN_HINT if issubclass(cls, CozeAuthenticationError) else ""
-    return cls(code=code, msg=msg, logid=logid, target=target, http_status=status, hint=hint)
+    error = cls(code=code, msg=msg, logid=logid, target=target, http_status=status, hint=hint)
+    if isinstance(error, CozeRateLimitError) and exchange is not None:
+        error.retry_after = exchange.retry_after
+    return error
 
 
 def excerpt(text: str) -> str:
