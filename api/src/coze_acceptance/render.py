@@ -100,7 +100,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d8dde6;padd
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d8dde6;padding:.35rem .5rem;vertical-align:top;text-align:left}
 th{background:#f2f4f8}.s{font-weight:600;padding:.1rem .45rem;border-radius:.3rem;white-space:nowrap}
 .passed,.matches{background:#dcf5e3;color:#13602c}.failed,.undefined,.unbound,.FAILED,.unverified,.DIFFERS,.MISSING{background:#fde2e1;color:#8a1712}
-.skipped,.not-run{background:#fff3cd;color:#6b4e00}.muted{color:#5b6472}details{margin:.2rem 0}code{font-size:12px}
+.skipped,.not-run{background:#fff3cd;color:#6b4e00}.muted{color:#5b6472}.run{white-space:nowrap}details{margin:.2rem 0}code{font-size:12px}
 """
 
 
@@ -139,7 +139,7 @@ def html(report: dict[str, Any]) -> str:
         )
         for s in story["scenarios"]:
             runs = "<br>".join(
-                f"{escape(str(r['kind'] or 'single'))}: {_badge(r['status'])} <span class='muted'>{r['duration']:.3f} s</span>"
+                f"<span class='run'>{escape(str(r['kind'] or 'single'))}: {_badge(r['status'])} <span class='muted'>{r['duration']:.3f} s</span></span>"
                 for r in s["runs"]
             )
             steps = "<br>".join(escape(step) for step in s["steps"])

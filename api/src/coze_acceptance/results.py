@@ -61,6 +61,9 @@ def _failure(report: pytest.TestReport, facts: dict[str, Any]) -> str:
     failed = facts.get("failed_step")
     if failed:
         return f"{failed['step']}: {failed['message']}"
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return f"{report.when}: {crash.message}"
     lines = report.longreprtext.strip().splitlines()
     return f"{report.when}: {lines[-1] if lines else 'failed'}"
 

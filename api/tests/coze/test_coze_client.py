@@ -6,13 +6,16 @@ Covers ``coze_integration.clients`` and ``coze_integration.versions`` against re
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import respx
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
 
+import coze_integration
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze, build_coze, http_timeout, shared_ssl_context
 from coze_integration.errors import CozeAuthenticationError, CozeVersionConflictError
@@ -218,3 +221,26 @@ class TestCozeClientVersionCheck:
         with pytest.raises(CozeVersionConflictError, match="uv sync") as caught:
             self._check(installed)
         assert expected in str(caught.value)
+
+
+@pytest.mark.covers("FR-001", "FR-020")
+class TestCozeClientPackaging:
+    """The runtime package stays a plain, typed library."""
+
+    PACKAGE = Path(coze_integration.__file__).parent
+
+    async def test_runtime_package_never_imports_test_tooling(self) -> None:
+        """No module of ``coze_integration`` imports pytest, respx or the acceptance tooling."""
+        forbidden = {"pytest", "pytest_bdd", "respx", "coze_acceptance", "tests"}
+        found = []
+        for path in sorted(self.PACKAGE.glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                found += [f"{path.name}: {name}" for name in names if name.split(".")[0] in forbidden]
+        assert found == []
+
+    async def test_package_is_typed(self) -> None:
+        """The package ships ``py.typed`` so mypy checks its callers against its annotations."""
+        assert (self.PACKAGE / "py.typed").is_file()

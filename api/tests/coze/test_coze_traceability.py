@@ -70,6 +70,19 @@ Feature: SDK Installation and Configuration
     Then client authenticates
 """
 
+ASYNC_FEATURE = """\
+@story:US1 @priority:P1
+Feature: Async steps
+  @fr:FR-005
+  Scenario: Wrapped async step runs
+    Given an async step wrapped with async_step
+    Then its coroutine really ran on the event loop
+
+  @fr:FR-005
+  Scenario: Bare async step
+    Given an async step left bare
+"""
+
 UNBOUND_FEATURE = """\
 @story:US2 @priority:P2
 Feature: Basic Client
@@ -81,8 +94,12 @@ Feature: Basic Client
 """
 
 STEPS = """\
+import asyncio
+
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
+
+from tests.coze.steps.async_steps import async_step
 
 scenarios("demo.feature")
 
@@ -123,11 +140,33 @@ def _authenticates() -> None: ...
 
 @given("an orphan step nobody uses")
 def _orphan() -> None: ...
+
+
+scenarios("async.feature")
+
+
+@given("an async step wrapped with async_step", target_fixture="ran")
+@async_step
+async def _wrapped() -> list[asyncio.AbstractEventLoop]:
+    await asyncio.sleep(0)
+    return [asyncio.get_running_loop()]
+
+
+@then("its coroutine really ran on the event loop")
+def _really_ran(ran: list[asyncio.AbstractEventLoop]) -> None:
+    assert ran and not ran[0].is_running()
+
+
+@given("an async step left bare")
+async def _bare() -> None:
+    raise AssertionError("a bare async step body never runs")
 """
 
 INI = """\
 [pytest]
-addopts = --strict-markers --disable-plugin-autoload -p pytest_bdd.plugin -p no:cacheprovider --import-mode=importlib
+addopts = --strict-markers --disable-plugin-autoload -p pytest_bdd.plugin -p asyncio -p no:cacheprovider
+    --import-mode=importlib
+asyncio_default_fixture_loop_scope = function
 bdd_features_base_dir = features
 markers =
     story(id): story
@@ -138,7 +177,12 @@ markers =
     covers(*ids): requirements
 """
 
-CONFTEST = "from coze_acceptance.tags import pytest_bdd_apply_tag  # noqa: F401\n"
+# The suite's own BDD wiring: the tag hook, the bare-async-step guard and the loop fixture.
+CONFTEST = """\
+from coze_acceptance.tags import pytest_bdd_apply_tag
+from tests.coze.steps.async_steps import bdd_event_loop
+from tests.coze.steps.conftest import pytest_bdd_before_step
+"""
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +192,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (root / "features").mkdir()
     (root / "features" / "demo.feature").write_text(DEMO_FEATURE)
     (root / "features" / "unbound.feature").write_text(UNBOUND_FEATURE)
+    (root / "features" / "async.feature").write_text(ASYNC_FEATURE)
     (root / "test_demo_steps.py").write_text(STEPS)
     (root / "conftest.py").write_text(CONFTEST)
     (root / "pytest.ini").write_text(INI)
@@ -197,6 +242,16 @@ class TestCozeTraceabilityStatuses:
         """A scenario no test binds is reported as unbound, and the gate names it."""
         assert _scenario(demo["report"], "Nobody binds me")["status"] == "unbound"
         assert _gate(demo["report"], "unbound scenarios") == ["features/unbound.feature:4 'Nobody binds me'"]
+
+    def test_wrapped_async_step_runs(self, demo: dict[str, Any]) -> None:
+        """An ``async def`` step under ``@async_step`` runs on pytest-asyncio's loop and passes."""
+        assert _scenario(demo["report"], "Wrapped async step runs")["status"] == "passed"
+
+    def test_bare_async_step_fails_loudly(self, demo: dict[str, Any]) -> None:
+        """A bare ``async def`` step fails its scenario instead of passing without running."""
+        scenario = _scenario(demo["report"], "Bare async step")
+        assert scenario["status"] == "failed"
+        assert "must be wrapped with @async_step" in scenario["reason"]
 
     def test_run_fails_overall(self, demo: dict[str, Any]) -> None:
         """An undefined scenario fails the run, and the summary says so."""
