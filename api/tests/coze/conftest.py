@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,14 +38,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Drop proxy and ``COZE_*`` variables so the developer's shell cannot leak into a test."""
-    import os
+@pytest.fixture(autouse=True, scope="session")
+def _clean_environment() -> Iterator[None]:
+    """Drop proxy and ``COZE_*`` variables so the developer's shell cannot leak into a test.
 
-    for name in list(os.environ):
-        if name.upper() in _PROXY_VARIABLES or name.startswith("COZE_"):
-            monkeypatch.delenv(name)
+    Once per session: tests that need a variable set it with ``monkeypatch``, which restores it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.upper() in _PROXY_VARIABLES or name.startswith("COZE_"):
+                patch.delenv(name)
+        yield
 
 
 # --- configuration -------------------------------------------------------------------------------
