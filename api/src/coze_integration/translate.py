@@ -24,10 +24,12 @@ from coze_integration.errors import (
 from coze_integration.wire import Exchange, describe
 
 # Coze business codes (from its public error-code table) whose meaning callers act on.
-AUTHENTICATION_CODES = frozenset({4100})
-PERMISSION_CODES = frozenset({4101})
-NOT_FOUND_CODES = frozenset({4200})
-RATE_LIMIT_CODES = frozenset({4013})
+_BY_CODE: dict[int, type[CozeAPIRequestError]] = {
+    4100: CozeAuthenticationError,
+    4101: CozePermissionError,
+    4200: CozeNotFoundError,
+    4013: CozeRateLimitError,
+}
 
 #: Longest excerpt of a response body quoted in an error.
 MAX_EXCERPT = 200
@@ -44,14 +46,8 @@ _BY_STATUS: dict[int, type[CozeAPIRequestError]] = {
 
 
 def _class_for(code: int | None, status: int | None) -> type[CozeAPIRequestError]:
-    if code in AUTHENTICATION_CODES:
-        return CozeAuthenticationError
-    if code in PERMISSION_CODES:
-        return CozePermissionError
-    if code in NOT_FOUND_CODES:
-        return CozeNotFoundError
-    if code in RATE_LIMIT_CODES:
-        return CozeRateLimitError
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
     if status is not None and status >= 500:
         return CozeServerError
     return _BY_STATUS.get(status or 0, CozeAPIRequestError)
