@@ -66,7 +66,7 @@ def markdown(report: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|",
         ]
         for s in story["scenarios"]:
-            runs = ", ".join(f"{r['kind'] or 'single'}: {r['status']}" for r in s["runs"]) or "—"
+            runs = ", ".join(f"{r['kind'] or 'run'}: {r['status']}" for r in s["runs"]) or "—"
             out.append(
                 f"| {s['acceptance_id']} {_md_cell(s['name'])} | {s['status']} | {runs} | {', '.join(s['requirements'])} | "
                 f"{_md_cell(s['verbatim'] or '—')} | {s['duration']:.3f} s | {_md_cell(s['reason']) or '—'} |"
@@ -79,7 +79,7 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in report["requirements"]:
-        scenarios = ", ".join(f"{s['acceptance_id']} ({s['status']})" for s in r["scenarios"]) or "—"
+        scenarios = ", ".join(f"{s['acceptance_id'] or s['name']} ({s['status']})" for s in r["scenarios"]) or "—"
         units = ", ".join(f"{n} {status}" for status, n in sorted(r["unit_test_counts"].items())) or "—"
         flag = "" if r["verified"] else " ⚠"
         out.append(f"| {r['id']}{flag} | {r['status']} | {scenarios} | {units} | {_md_cell(r['text'])} |")
@@ -139,12 +139,12 @@ def html(report: dict[str, Any]) -> str:
         )
         for s in story["scenarios"]:
             runs = "<br>".join(
-                f"<span class='run'>{escape(str(r['kind'] or 'single'))}: {_badge(r['status'])} <span class='muted'>{r['duration']:.3f} s</span></span>"
+                f"<span class='run'>{escape(str(r['kind'] or 'run'))}: {_badge(r['status'])} <span class='muted'>{r['duration']:.3f} s</span></span>"
                 for r in s["runs"]
             )
             steps = "<br>".join(escape(step) for step in s["steps"])
             parts.append(
-                f"<tr><td><b>{escape(str(s['acceptance_id']))}</b> {escape(s['name'])}"
+                f"<tr><td><b>{escape(s['acceptance_id'])}</b> {escape(s['name'])}"
                 f"<details><summary class='muted'>steps</summary>{steps}</details></td>"
                 f"<td>{_badge(s['status'])}</td><td>{runs or '—'}</td><td>{escape(', '.join(s['requirements']))}</td>"
                 f"<td>{_badge(s['verbatim']) if s['verbatim'] else '—'}</td><td>{escape(s['reason']) or '—'}</td></tr>"
@@ -154,7 +154,9 @@ def html(report: dict[str, Any]) -> str:
         "<h2>Requirements</h2><table><tr><th>Requirement</th><th>Status</th><th>Scenarios</th><th>Unit tests</th></tr>"
     )
     for r in report["requirements"]:
-        scenarios = ", ".join(f"{escape(str(s['acceptance_id']))} {_badge(s['status'])}" for s in r["scenarios"]) or "—"
+        scenarios = (
+            ", ".join(f"{escape(s['acceptance_id'] or s['name'])} {_badge(s['status'])}" for s in r["scenarios"]) or "—"
+        )
         units = ", ".join(f"{n} {escape(status)}" for status, n in sorted(r["unit_test_counts"].items())) or "—"
         parts.append(
             f"<tr><td><b>{escape(r['id'])}</b> {escape(r['text'])}</td><td>{_badge(r['status'])}</td>"

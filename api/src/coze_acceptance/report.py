@@ -40,7 +40,7 @@ def _scenario_entry(scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: 
         (r for r in runs if r.status == "skipped"), None
     )
     return {
-        "acceptance_id": scenario.tag_value("acceptance"),
+        "acceptance_id": scenario.tag_value("acceptance") or "",
         "name": scenario.name,
         "location": f"{scenario.feature_file}:{scenario.line}",
         "requirements": sorted(t.split(":", 1)[1] for t in scenario.tags if t.startswith("fr:")),
@@ -61,10 +61,14 @@ def _stories(
         runs_by_scenario.setdefault((run.facts["feature_file"], run.facts["scenario"]), []).append(run)
     drift = verbatim(spec, features)
     spec_stories = {story.id: story for story in spec.stories}
+    # A story may span several feature files: one entry per story, in story order, edge cases last.
+    by_story: dict[str, list[FeatureDoc]] = {}
+    for feature in features:
+        by_story.setdefault(feature.tag_value("story") or "?", []).append(feature)
     stories = []
-    for feature in sorted(features, key=lambda f: (f.tag_value("story") == EDGE_STORY, f.tag_value("story") or "")):
-        story_id = feature.tag_value("story") or "?"
-        spec_story = spec_stories.get(story_id)
+    for story_id in sorted(by_story, key=lambda story: (story == EDGE_STORY, story)):
+        story_features = by_story[story_id]
+        first, spec_story = story_features[0], spec_stories.get(story_id)
         scenarios = [
             _scenario_entry(
                 s,
@@ -72,15 +76,16 @@ def _stories(
                 (s.feature_file, s.name) in bound,
                 drift.get(s.tag_value("acceptance") or ""),
             )
+            for feature in story_features
             for s in feature.scenarios
         ]
         stories.append(
             {
                 "id": story_id,
-                "title": spec_story.title if spec_story else feature.name,
-                "priority": feature.tag_value("priority") or "—",
-                "sentence": spec_story.sentence if spec_story else feature.description,
-                "feature_file": feature.path,
+                "title": spec_story.title if spec_story else first.name,
+                "priority": first.tag_value("priority") or "—",
+                "sentence": spec_story.sentence if spec_story else first.description,
+                "feature_files": [feature.path for feature in story_features],
                 "status": _worst([s["status"] for s in scenarios]),
                 "counts": dict(Counter(s["status"] for s in scenarios)),
                 "scenarios": scenarios,

@@ -253,6 +253,13 @@ class TestCozeTraceabilityStatuses:
         assert scenario["status"] == "failed"
         assert "must be wrapped with @async_step" in scenario["reason"]
 
+    def test_story_spanning_two_features_is_one_entry(self, demo: dict[str, Any]) -> None:
+        """Scenarios of one story in two feature files are reported under that one story."""
+        stories = {story["id"]: story for story in demo["report"]["stories"]}
+        assert list(stories) == ["US1", "US2"]
+        assert stories["US1"]["feature_files"] == ["features/async.feature", "features/demo.feature"]
+        assert len(stories["US1"]["scenarios"]) == 5
+
     def test_run_fails_overall(self, demo: dict[str, Any]) -> None:
         """An undefined scenario fails the run, and the summary says so."""
         assert demo["report"]["summary"]["passed"] is False
