@@ -81,12 +81,16 @@ def _project_root() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, report, and return the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        expression = _marker_expression(args)
+    except ValueError as exc:
+        parser.error(str(exc))
     os.chdir(_project_root())  # test paths, features and spec are relative to the project root
     output: Path = args.output
     output.mkdir(parents=True, exist_ok=True)
     pytest_args = [TESTS_DIR, "-p", "coze_acceptance.plugin", "-q", "--no-header"]
-    expression = _marker_expression(args)
     if expression:
         pytest_args += ["-m", expression]
     if args.workers:
