@@ -29,7 +29,8 @@ SPEC = Path("docs/spec.md")
 COVERAGE_FLOOR = 95.0
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options."""
     parser = argparse.ArgumentParser(prog="coze-acceptance", description=__doc__)
     parser.add_argument("--output", type=Path, default=Path("reports"), help="report directory (default: reports)")
     parser.add_argument("--story", help="only this story's scenarios, e.g. US2 or EDGE")
@@ -43,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _marker_expression(args: argparse.Namespace) -> str | None:
+def marker_expression(args: argparse.Namespace) -> str | None:
+    """The ``-m`` expression for ``--story``, ``--priority`` and ``--tag``; ``ValueError`` for an unknown tag."""
     terms = []
     if args.story:
         terms.append(f"story(id={args.story!r})")
@@ -81,10 +83,10 @@ def _project_root() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, report, and return the exit status."""
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        expression = _marker_expression(args)
+        expression = marker_expression(args)
     except ValueError as exc:
         parser.error(str(exc))
     os.chdir(_project_root())  # test paths, features and spec are relative to the project root

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from coze_acceptance.cli import marker_expression, _parser
 from coze_acceptance.documents import DocumentError, load_features, parse_feature, parse_spec
 from coze_acceptance.gates import check_gates
 from coze_acceptance.render import html, markdown, terminal_table
@@ -350,3 +351,27 @@ def test_project_spec_copy_is_unchanged() -> None:
     assert [s.id for s in spec.stories] == ["US1", "US2", "US3", "US4", "US5"]
     assert sum(len(s.scenarios) for s in spec.stories) == 17
     assert (len(spec.edge_cases), len(spec.requirements), len(spec.criteria)) == (8, 20, 8)
+
+
+class TestCozeTraceabilityCommandLine:
+    """``coze-acceptance`` selects scenarios with the same markers as ``pytest -m``."""
+
+    @pytest.mark.parametrize(
+        ("argv", "expression"),
+        [
+            ([], None),
+            (["--story", "US2"], "story(id='US2')"),
+            (["--story", "US2", "--priority", "P2"], "story(id='US2') and priority(id='P2')"),
+            (["--tag", "acceptance:US2-AS1"], "acceptance(id='US2-AS1')"),
+            (["--tag", "parity"], "parity"),
+        ],
+        ids=["everything", "story", "story-and-priority", "acceptance-tag", "flag-tag"],
+    )
+    def test_selection_becomes_marker_expression(self, argv: list[str], expression: str | None) -> None:
+        """Each option becomes the registered marker pytest selects with."""
+        assert marker_expression(build_parser().parse_args(argv)) == expression
+
+    def test_unknown_tag_is_rejected(self) -> None:
+        """A tag outside the grammar is an error, not a selection that silently matches nothing."""
+        with pytest.raises(ValueError, match="not in the allowed set"):
+            marker_expression(build_parser().parse_args(["--tag", "prio:high"]))
