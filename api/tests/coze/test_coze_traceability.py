@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from coze_acceptance.cli import marker_expression, _parser
+from coze_acceptance.cli import build_parser, marker_expression
 from coze_acceptance.documents import DocumentError, load_features, parse_feature, parse_spec
 from coze_acceptance.gates import check_gates
 from coze_acceptance.render import html, markdown, terminal_table
