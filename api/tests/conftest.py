@@ -1,8 +1,9 @@
-"""Suite-wide guards and speed: no real network, one transport patch, a frozen heap."""
+"""Suite-wide guards and speed: no real network, no OS probes, one transport patch, a frozen heap."""
 
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import warnings
 from collections.abc import Iterator
@@ -30,6 +31,30 @@ def _block_network() -> Iterator[None]:
         patch.setattr(socket.socket, "connect_ex", _refuse)
         patch.setattr(socket, "create_connection", _refuse)
         patch.setattr(socket, "getaddrinfo", _refuse)
+        yield
+
+
+# What every mocked request's User-Agent says about the operating system.
+TEST_OS_VERSION = "test-os"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_machine_probes() -> Iterator[None]:
+    """Keep the host machine out of the requests: no OS probe, no trust-store load.
+
+    - cozepy puts the OS version in its User-Agent and finds it by running ``lsb_release`` in a
+      subprocess on the first request (about 30 ms); a fixed version keeps the header predictable.
+    - An empty trust store: the shared SSL context skips loading the system's CA certificates
+      (about 20 ms), and no TLS handshake could succeed even if a connection got through.
+    """
+    from cozepy import version as cozepy_version  # imported here, after the Authlib filter above
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cozepy_version, "get_os_version", lambda: TEST_OS_VERSION)
+        cozepy_version.user_agent.cache_clear()
+        cozepy_version.coze_client_user_agent.cache_clear()
+        patch.setenv("SSL_CERT_FILE", os.devnull)
+        patch.setenv("SSL_CERT_DIR", os.devnull)
         yield
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,11 +171,13 @@ class TestCozeClientSharedSSL:
     """Clients share one SSL context, because building one costs about 66 ms."""
 
     async def test_sync_and_async_clients_share_ssl_context(self, mock_settings: CozeSettings) -> None:
-        """Both factories hand the same context to httpx's connection pool."""
+        """Both factories hand the same certificate-verifying context to httpx's connection pool."""
         sync_pool = build_coze(mock_settings)._requester.sync_client._transport._pool  # type: ignore[attr-defined]
         async_pool = build_async_coze(mock_settings)._requester.async_client._transport._pool  # type: ignore[attr-defined]
         assert sync_pool._ssl_context is shared_ssl_context()
         assert async_pool._ssl_context is shared_ssl_context()
+        assert shared_ssl_context().verify_mode is ssl.CERT_REQUIRED
+        assert shared_ssl_context().check_hostname
 
 
 @pytest.mark.covers("FR-001")

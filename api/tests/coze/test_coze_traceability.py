@@ -201,7 +201,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         exit_code = pytest.main(
-            [str(root), "-c", str(root / "pytest.ini"), "--rootdir", str(root), "-q", "-p", "coze_acceptance.plugin"],
+            [
+                str(root),
+                "-c",
+                str(root / "pytest.ini"),
+                "--rootdir",
+                str(root),
+                "-q",
+                "-p",
+                "coze_acceptance.plugin",
+                "--tb=native",
+            ],
             plugins=[results],
         )
     measured = Measurements(duration_seconds=0.1, tests_run=3, collection_errors=0)
