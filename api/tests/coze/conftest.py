@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import respx
 from cozepy import COZE_CN_BASE_URL, AsyncCoze, Coze
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.clients import build_async_coze, build_coze
@@ -30,12 +31,15 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test or scenario marked ``parity`` against both ``Coze`` and ``AsyncCoze``."""
-    if metafunc.definition.get_closest_marker("parity"):
-        if "coze_kind" not in metafunc.fixturenames:
-            # Scenario steps request the client at run time, so the parameter must be added here.
-            metafunc.fixturenames.append("coze_kind")
-        # Session scope: one client of each kind serves every test (a client costs ~0.4 ms).
-        metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
+    if not metafunc.definition.get_closest_marker("parity"):
+        return
+    if "coze_kind" not in metafunc.fixturenames:
+        if metafunc.function not in scenario_wrapper_template_registry:
+            return  # a unit test that never touches a client runs once
+        # Scenario steps request the client at run time, so the parameter must be added here.
+        metafunc.fixturenames.append("coze_kind")
+    # Session scope: one client of each kind serves every test (a client costs ~0.4 ms).
+    metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,4 +1,4 @@
-"""pytest-bdd wiring: tags become registered markers, and bare async steps fail loudly."""
+"""pytest-bdd wiring: tags become registered markers, bare async steps fail loudly, step lookups are cached."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 
 from coze_acceptance.tags import pytest_bdd_apply_tag  # noqa: F401  (the tag → marker hook)
+from tests.coze.steps import step_lookup
+
+step_lookup.install()
 
 
 def pytest_bdd_before_step(
