@@ -25,6 +25,7 @@ from coze_integration.settings import CozeSettings
 from coze_integration.versions import check_versions
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
 from tests.coze.coze_factories import LOGID, api_error, make_user, ok
+from tests.coze.log_records import captured_logs
 
 pytestmark = pytest.mark.asyncio
 
@@ -153,14 +154,13 @@ class TestCozeClientLogging:
         mock_coze_api_token: str,
         coze_router: respx.MockRouter,
         coze_calls: CozeCalls,
-        caplog: pytest.LogCaptureFixture,
     ) -> None:
         """At DEBUG cozepy logs the request and its logid, and never the token."""
         coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
         client = build_coze(CozeSettings(api_token=mock_coze_api_token, debug=True))
-        with caplog.at_level(logging.DEBUG, logger="cozepy"):
+        with captured_logs("cozepy", level=logging.DEBUG) as records:
             await authenticate(client, coze_calls)
-        text = "\n".join(record.getMessage() for record in caplog.records)
+        text = "\n".join(record.getMessage() for record in records)
         assert "/v1/users/me" in text
         assert LOGID in text
         assert mock_coze_api_token not in text

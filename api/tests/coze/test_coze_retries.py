@@ -25,6 +25,7 @@ from coze_integration.errors import (
     CozeRateLimitError,
     CozeServerError,
 )
+from coze_integration.logs import LOGGER_NAME
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, read, write
 from tests.coze.coze_factories import (
@@ -38,6 +39,7 @@ from tests.coze.coze_factories import (
     ok_without_data,
     workflow_run_response,
 )
+from tests.coze.log_records import captured_logs
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
 
@@ -111,16 +113,15 @@ class TestCozeRetriesReads:
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_bot_id: str,
-        caplog: pytest.LogCaptureFixture,
     ) -> None:
         """After the last attempt the rate-limit error surfaces with its logid; each retry is logged."""
         route = coze_router.get(RETRIEVE).mock(return_value=_limited("1"))
-        with caplog.at_level(logging.WARNING, logger="coze_integration"), pytest.raises(CozeRateLimitError) as caught:
+        with captured_logs(LOGGER_NAME, level=logging.WARNING) as records, pytest.raises(CozeRateLimitError) as caught:
             await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         assert (caught.value.code, caught.value.logid, caught.value.retry_after) == (4013, LOGID, 1.0)
         assert route.call_count == 3
         assert recorded_sleeps == [1.0, 1.0]
-        retries = [r.getMessage() for r in caplog.records if r.name == "coze_integration"]
+        retries = [r.getMessage() for r in records]
         assert [message.split(":")[0] for message in retries] == [
             "retrying after attempt 1 failed, in 1.00 s",
             "retrying after attempt 2 failed, in 1.00 s",
