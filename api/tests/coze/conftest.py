@@ -158,51 +158,52 @@ def poll_policy(fake_clock: FakeClock) -> PollPolicy:
 
 
 # --- sample data ---------------------------------------------------------------------------------
+# The ids and texts are immutable strings, built once per session; the inputs dict is per test.
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_workspace_id() -> str:
     """A workspace (space) id."""
     return "7484523878849822001"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_bot_id() -> str:
     """A published bot id."""
     return "7484523878849822002"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_user_id() -> str:
     """The end user the backend chats on behalf of."""
     return "user-42"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_conversation_id() -> str:
     """A conversation id."""
     return "7484523878849822003"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_chat_id() -> str:
     """A chat id."""
     return "7484523878849822004"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_workflow_id() -> str:
     """A published workflow id."""
     return "7484523878849822005"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_execute_id() -> str:
     """The execute id of one workflow run."""
     return "7484523878849822006"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_user_message() -> str:
     """What the user asks the bot."""
     return "What is the capital of France?"

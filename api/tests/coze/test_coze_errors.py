@@ -127,7 +127,7 @@ class TestCozeErrorsBadInput:
             (_json(200, {"unexpected": True}), CozeMalformedResponseError, "ValidationError"),
             (_json(200, {"code": 4000, "msg": "invalid param"}), CozeAPIRequestError, "code 4000"),
             (_json(503, {"code": 0, "msg": ""}), CozeServerError, "HTTP 503"),
-            (_raw(200, b"x" * 4_000_000, "text/plain"), CozeMalformedResponseError, "not JSON: 'xxx"),
+            (_raw(200, b"x" * 1_000_000, "text/plain"), CozeMalformedResponseError, "not JSON: 'xxx"),
         ],
         ids=[
             "non-json-body",
