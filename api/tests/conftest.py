@@ -18,6 +18,11 @@ from authlib.deprecate import AuthlibDeprecationWarning
 # loaded before any module imports cozepy, so this filter goes in front of Authlib's.
 warnings.filterwarnings("ignore", "authlib.jose module is deprecated", AuthlibDeprecationWarning)
 
+# Collection imports cozepy, pydantic's models and the tests: objects that live for the whole run.
+# The garbage collector would scan them over and over (about 20 ms) to find no garbage, so it
+# stays off until collection ends; see pytest_collection_finish.
+gc.disable()
+
 
 def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise RuntimeError("tests must not open network connections; mock the wire with respx")
@@ -71,9 +76,10 @@ def _mock_transport() -> Iterator[None]:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Move everything built during collection out of the garbage collector's sight.
+    """Move everything built during collection out of the garbage collector's sight, then turn it on.
 
     Later collections, including pytest's own at the end of the session, then scan only the
     objects the tests create.
     """
     gc.freeze()
+    gc.enable()
