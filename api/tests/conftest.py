@@ -1,4 +1,4 @@
-"""Suite-wide guards and speed: no real network, no OS probes, one transport patch, a frozen heap."""
+"""Suite-wide guards and speed: no network, a clean environment, no OS probes, one transport patch."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gc
 import os
 import socket
 import warnings
-from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -24,27 +24,35 @@ warnings.filterwarnings("ignore", "authlib.jose module is deprecated", AuthlibDe
 gc.disable()
 
 
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+# What every mocked request's User-Agent says about the operating system.
+TEST_OS_VERSION = "test-os"
+_GUARDS = pytest.StashKey[ExitStack]()
+
+
 def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise RuntimeError("tests must not open network connections; mock the wire with respx")
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _block_network() -> Iterator[None]:
+def _block_network(patch: pytest.MonkeyPatch) -> None:
     """Fail any attempt to open a real socket connection."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "connect", _refuse)
-        patch.setattr(socket.socket, "connect_ex", _refuse)
-        patch.setattr(socket, "create_connection", _refuse)
-        patch.setattr(socket, "getaddrinfo", _refuse)
-        yield
+    patch.setattr(socket.socket, "connect", _refuse)
+    patch.setattr(socket.socket, "connect_ex", _refuse)
+    patch.setattr(socket, "create_connection", _refuse)
+    patch.setattr(socket, "getaddrinfo", _refuse)
 
 
-# What every mocked request's User-Agent says about the operating system.
-TEST_OS_VERSION = "test-os"
+def _clean_environment(patch: pytest.MonkeyPatch) -> None:
+    """Drop proxy and ``COZE_*`` variables so the developer's shell cannot leak into a test.
+
+    Tests that need a variable set it with ``monkeypatch``, which restores it.
+    """
+    for name in list(os.environ):
+        if name.upper() in _PROXY_VARIABLES or name.startswith("COZE_"):
+            patch.delenv(name)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _no_machine_probes() -> Iterator[None]:
+def _no_machine_probes(patch: pytest.MonkeyPatch) -> None:
     """Keep the host machine out of the requests: no OS probe, no trust-store load.
 
     - cozepy puts the OS version in its User-Agent and finds it by running ``lsb_release`` in a
@@ -54,25 +62,35 @@ def _no_machine_probes() -> Iterator[None]:
     """
     from cozepy import version as cozepy_version  # imported here, after the Authlib filter above
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cozepy_version, "get_os_version", lambda: TEST_OS_VERSION)
-        cozepy_version.user_agent.cache_clear()
-        cozepy_version.coze_client_user_agent.cache_clear()
-        patch.setenv("SSL_CERT_FILE", os.devnull)
-        patch.setenv("SSL_CERT_DIR", os.devnull)
-        yield
+    patch.setattr(cozepy_version, "get_os_version", lambda: TEST_OS_VERSION)
+    cozepy_version.user_agent.cache_clear()
+    cozepy_version.coze_client_user_agent.cache_clear()
+    patch.setenv("SSL_CERT_FILE", os.devnull)
+    patch.setenv("SSL_CERT_DIR", os.devnull)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _mock_transport() -> Iterator[None]:
-    """Keep respx's transport patch in place for the whole session.
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Install the session-wide guards before collection; they are undone when the session ends.
 
-    respx patches httpx's transports when the first router starts and unpatches when the last one
-    stops; this empty router, mocking everything, keeps the patch alive so each test's own router
-    starts and stops cheaply. Any request no test router matches still fails as unmocked.
+    Hooks rather than autouse fixtures: a fixture, even a session-scoped one, is looked up again
+    for every test.
     """
-    with respx.mock(assert_all_mocked=True, assert_all_called=False, using="httpx"):
-        yield
+    guards = ExitStack()
+    patch = guards.enter_context(pytest.MonkeyPatch.context())
+    _block_network(patch)
+    _clean_environment(patch)
+    _no_machine_probes(patch)
+    # respx patches httpx's transports when the first router starts and unpatches when the last one
+    # stops; this empty router, mocking everything, keeps the patch alive so each test's own router
+    # starts and stops cheaply. Any request no test router matches still fails as unmocked.
+    guards.enter_context(respx.mock(assert_all_mocked=True, assert_all_called=False, using="httpx"))
+    session.stash[_GUARDS] = guards
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has torn down the session fixtures
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Undo the session-wide guards."""
+    session.stash[_GUARDS].close()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

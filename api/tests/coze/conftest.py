@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +25,6 @@ from tests.coze.fake_time import FakeClock
 from tests.coze.steps.async_steps import bdd_event_loop  # noqa: F401  (registers the fixture)
 
 CLIENT_KINDS = ("sync", "async")
-_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -40,19 +38,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.fixturenames.append("coze_kind")
     # Session scope: one client of each kind serves every test (a client costs ~0.4 ms).
     metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _clean_environment() -> Iterator[None]:
-    """Drop proxy and ``COZE_*`` variables so the developer's shell cannot leak into a test.
-
-    Once per session: tests that need a variable set it with ``monkeypatch``, which restores it.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.upper() in _PROXY_VARIABLES or name.startswith("COZE_"):
-                patch.delenv(name)
-        yield
 
 
 # --- configuration -------------------------------------------------------------------------------
