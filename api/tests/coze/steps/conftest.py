@@ -1,4 +1,4 @@
-"""pytest-bdd wiring: tags become registered markers, bare async steps fail loudly, step lookups are cached."""
+"""pytest-bdd wiring: tags become registered markers, bare async steps fail loudly, step lookups scan less."""
 
 from __future__ import annotations
 
