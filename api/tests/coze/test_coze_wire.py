@@ -1,0 +1,51 @@
+"""The golden wire catalogue: every file is indexed with its sources, and the helper serves it faithfully."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.coze.wire import LOGID, WIRE_DIR, catalogue, golden, golden_response, with_changes
+
+
+class TestCozeWireCatalogue:
+    """``index.toml`` and the files of ``api/tests/coze/wire/`` agree."""
+
+    def test_every_file_is_indexed_once(self) -> None:
+        """Each golden file has exactly one index entry, and each entry names an existing file."""
+        on_disk = sorted(
+            str(path.relative_to(WIRE_DIR)) for path in WIRE_DIR.rglob("*") if path.suffix in {".json", ".sse"}
+        )
+        indexed = sorted(entry.file for entry in catalogue())
+        assert indexed == on_disk
+
+    def test_every_entry_names_endpoint_case_and_sources(self) -> None:
+        """An entry says which endpoint answers with the file, what case it shows, and where it is confirmed."""
+        for entry in catalogue():
+            method, _, path = entry.endpoint.partition(" ")
+            assert method in {"GET", "POST", "PUT", "DELETE", "PATCH"}, entry
+            assert path.startswith("/v"), entry
+            assert entry.case, entry
+            assert entry.sources, entry
+            assert not any("cozepy" in source.lower() for source in entry.sources), entry
+
+
+class TestCozeWireHelper:
+    """The helper serves golden bytes with the logid header and only substitutes existing values."""
+
+    def test_response_carries_golden_body_and_logid(self) -> None:
+        """A golden response is the file's JSON with ``x-tt-logid`` set."""
+        response = golden_response("users/me_ok.json")
+        assert response.json() == golden("users/me_ok.json")
+        assert response.headers["x-tt-logid"] == LOGID
+
+    def test_changes_replace_existing_values_only(self) -> None:
+        """A change replaces a value at a dotted path and refuses a key Coze does not send."""
+        body = with_changes(golden("users/me_ok.json"), {"data.user_id": "42"})
+        assert body["data"]["user_id"] == "42"
+        with pytest.raises(KeyError, match=r"data\.invented"):
+            with_changes(golden("users/me_ok.json"), {"data.invented": 1})
+
+    def test_golden_copies_are_independent(self) -> None:
+        """Changing one copy of a golden body leaves the next copy untouched."""
+        golden("users/me_ok.json")["data"]["user_id"] = "changed"
+        assert golden("users/me_ok.json")["data"]["user_id"] != "changed"
