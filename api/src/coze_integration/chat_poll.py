@@ -3,7 +3,9 @@
 cozepy's sync ``create_and_poll`` sleeps a hard-wired ``time.sleep(1)``, polls forever unless
 given a timeout, and stops polling when the chat is still ``created``; ``AsyncCoze`` has no
 equivalent at all. These helpers poll while the chat is created or in progress, with an
-injectable sleep and clock, up to a deadline.
+injectable sleep and clock, up to a deadline; a chat still running then raises
+:class:`~coze_integration.errors.CozeDeadlineExceededError` with its ``chat_id`` and
+``conversation_id``, so the caller can cancel it or fetch it later.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from cozepy import AsyncCoze, Chat, ChatStatus, Coze, Message, MessageRole, MessageType
 
 from coze_integration.calls import CozeCalls
-from coze_integration.errors import CozeTimeoutError
+from coze_integration.errors import CozeDeadlineExceededError
 from coze_integration.polling import DEFAULT_POLICY, Deadline, PollPolicy
 
 ACTIVE = frozenset({ChatStatus.CREATED, ChatStatus.IN_PROGRESS})
@@ -58,10 +60,12 @@ def _still_running(chat: Chat, deadline: Deadline) -> bool:
     if chat.status not in ACTIVE:
         return False
     if deadline.passed():
-        raise CozeTimeoutError(
+        raise CozeDeadlineExceededError(
             target="POST /v3/chat/retrieve",
             reason=f"chat {chat.id} in conversation {chat.conversation_id} still {chat.status.value} "
             f"after {deadline.policy.timeout:g} s; retrieve it later to resume",
+            chat_id=chat.id,
+            conversation_id=chat.conversation_id,
         )
     return True
 

@@ -11,6 +11,7 @@ from cozepy import AsyncCoze, AsyncHTTPClient, AsyncTokenAuth, Coze, SyncHTTPCli
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.logs import configure_logging
 from coze_integration.settings import CozeSettings
+from coze_integration.stream_ends import awatch_stream_end, watch_stream_end
 from coze_integration.versions import check_versions
 from coze_integration.wire import arecord_response, record_response
 
@@ -44,7 +45,7 @@ def build_coze(settings: CozeSettings) -> Coze:
     http_client = SyncHTTPClient(
         timeout=http_timeout(settings),
         verify=shared_ssl_context(),
-        event_hooks={"response": [record_response]},
+        event_hooks={"response": [record_response, watch_stream_end]},
     )
     return Coze(auth=TokenAuth(token), base_url=settings.api_base, http_client=http_client)
 
@@ -55,7 +56,7 @@ def build_async_coze(settings: CozeSettings) -> AsyncCoze:
     http_client = AsyncHTTPClient(
         timeout=http_timeout(settings),
         verify=shared_ssl_context(),
-        event_hooks={"response": [arecord_response]},
+        event_hooks={"response": [arecord_response, awatch_stream_end]},
     )
     return AsyncCoze(auth=AsyncTokenAuth(token), base_url=settings.api_base, http_client=http_client)
 

@@ -119,6 +119,30 @@ class CozeTimeoutError(CozeNetworkError):
     """A request, or a workflow being waited on, ran past its time limit."""
 
 
+class CozeDeadlineExceededError(CozeTimeoutError):
+    """A chat or workflow run was still going when the caller's deadline passed.
+
+    Not retryable: the deadline is already behind, so another attempt could only overrun it. The
+    ids (``chat_id`` and ``conversation_id`` for a chat, ``execute_id`` for a workflow run) let
+    the caller cancel the run or fetch its result later.
+    """
+
+    retryable = False
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        reason: str,
+        execute_id: str | None = None,
+        chat_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> None:
+        self.chat_id = chat_id
+        self.conversation_id = conversation_id
+        super().__init__(target=target, reason=reason, execute_id=execute_id)
+
+
 class CozeStreamError(CozeIntegrationError):
     """A streamed answer failed; ``partial`` keeps everything received before the failure."""
 
@@ -132,9 +156,11 @@ class CozeStreamInterruptedError(CozeStreamError):
 
 
 class CozeStreamEventError(CozeStreamError):
-    """The server sent an ``error`` event."""
+    """The server sent an ``error`` event (a chat's ``error``, a workflow's ``Error``)."""
 
-    def __init__(self, *, code: int | None, msg: str, partial: ChatTranscript, logid: str | None = None) -> None:
+    def __init__(
+        self, *, code: int | None, msg: str, partial: ChatTranscript | WorkflowProgress, logid: str | None = None
+    ) -> None:
         self.code = code
         self.msg = msg
         super().__init__(f"stream error event: code {code}: {msg}", partial=partial, logid=logid)
