@@ -17,7 +17,7 @@ import respx
 from cozepy import ChatError, ChatStatus, Coze, Message
 
 from coze_integration.calls import CozeCalls
-from coze_integration.errors import CozeServerError, CozeTimeoutError
+from coze_integration.errors import CozeDeadlineExceededError, CozeServerError
 from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
 from tests.coze.coze_factories import (
@@ -199,10 +199,11 @@ class TestCozeChatWait:
             return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS))
         )
         coze_router.pop("chat.messages")  # a chat that never finished has no messages to list
-        with pytest.raises(CozeTimeoutError) as caught:
+        with pytest.raises(CozeDeadlineExceededError) as caught:
             await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
+        assert (caught.value.chat_id, caught.value.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         assert sample_chat_id in str(caught.value)
-        assert sample_conversation_id in str(caught.value)
         assert routes["retrieve"].call_count == 2
         assert recorded_sleeps == [2.0, 2.0]
 

@@ -10,12 +10,31 @@ from typing import Any
 
 import pytest
 import respx
-from cozepy import WorkflowEventType, WorkflowExecuteStatus
+from cozepy import (
+    COZE_CN_BASE_URL,
+    AsyncCoze,
+    AsyncHTTPClient,
+    AsyncTokenAuth,
+    Coze,
+    SyncHTTPClient,
+    TokenAuth,
+    WorkflowEventMessage,
+    WorkflowEventType,
+    WorkflowExecuteStatus,
+)
 
 from coze_integration.calls import CozeCalls
-from coze_integration.errors import CozeMalformedResponseError, CozeServerError, CozeTimeoutError
+from coze_integration.clients import shared_ssl_context
+from coze_integration.errors import (
+    CozeConfigurationError,
+    CozeMalformedResponseError,
+    CozeServerError,
+    CozeStreamEventError,
+    CozeStreamInterruptedError,
+    CozeTimeoutError,
+)
 from coze_integration.polling import PollPolicy
-from coze_integration.workflows import WorkflowProgress, run_history_call
+from coze_integration.workflows import WorkflowProgress, end_node_output, run_history_call
 from tests.coze.coze_clients import AnyCoze, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.coze_factories import (
     LOGID,
@@ -23,11 +42,16 @@ from tests.coze.coze_factories import (
     json_response,
     make_run_history,
     ok,
-    read_testdata,
     request_json,
-    sse_response,
     workflow_run_response,
 )
+from tests.coze.golden_workflows import done_data, end_node_text, message_data
+from tests.coze.wire import golden, golden_events, golden_response, golden_stream
+
+END_CHUNKS = "workflows/stream_run_end_chunks.sse"
+ERROR_EVENT = "workflows/stream_run_error_event.sse"
+INTERRUPT = "workflows/stream_run_interrupt_question.sse"
+NO_DONE = "workflows/stream_run_no_done.sse"
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010", "FR-012", "FR-017")]
 
@@ -78,6 +102,20 @@ class TestCozeWorkflowRun:
         )
         assert request_json(route.calls.last.request)["is_async"] is True
 
+    async def test_blocking_run_with_empty_output_has_finished(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+    ) -> None:
+        """A blocking run Coze answered with code 0 has finished, even with an empty output and an execute id."""
+        answer = golden("workflows/run_sync_empty_output.json")
+        route = coze_router.post("/v1/workflow/run").mock(
+            return_value=golden_response("workflows/run_sync_empty_output.json")
+        )
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
+        assert outcome.status == WorkflowExecuteStatus.SUCCESS
+        assert (outcome.output, outcome.raw_output, outcome.execute_id) == (None, "", answer["execute_id"])
+        assert (outcome.debug_url, outcome.logid) == (answer["debug_url"], LOGID)
+        assert request_json(route.calls.last.request)["is_async"] is False
+
     async def test_output_that_is_not_json_is_kept_in_the_error(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -101,62 +139,117 @@ class TestCozeWorkflowRun:
 class TestCozeWorkflowStream:
     """``workflows.runs.stream`` folded by the project's progress consumer."""
 
-    @pytest.mark.parametrize(
-        ("recording", "events", "output"),
-        [
-            ("workflow_stream_ok.sse", [WorkflowEventType.MESSAGE] * 3, '"day2":"Orsay","day3":"Versailles"}'),
-            (
-                "workflow_stream_interrupt.sse",
-                [WorkflowEventType.MESSAGE, WorkflowEventType.INTERRUPT],
-                "Which hotel budget?",
-            ),
-            (
-                "workflow_stream_error.sse",
-                [WorkflowEventType.MESSAGE, WorkflowEventType.ERROR],
-                "Checking the weather in Paris",
-            ),
-        ],
-        ids=["ok", "interrupt", "error"],
-    )
-    async def test_events_and_output(
+    @pytest.fixture
+    def stream_route(self, coze_router: respx.MockRouter) -> respx.Route:
+        """POST /v1/workflow/stream_run, answered by each test with a golden stream."""
+        return coze_router.post("/v1/workflow/stream_run")
+
+    async def test_output_is_the_end_nodes_chunks_joined(
         self,
         coze_client: AnyCoze,
-        coze_router: respx.MockRouter,
+        stream_route: respx.Route,
         sample_workflow_id: str,
-        recording: str,
-        events: list[WorkflowEventType],
-        output: str,
+        mock_coze_api_token: str,
     ) -> None:
-        """Message, Interrupt and Error events arrive typed and in order; ``Done`` ends the stream."""
-        route = coze_router.post("/v1/workflow/stream_run").mock(return_value=sse_response(read_testdata(recording)))
+        """The output is every End-node chunk joined in order, not its last chunk; ``Done`` makes the run complete."""
+        stream_route.mock(return_value=golden_stream(END_CHUNKS))
         progress = await workflow_progress(coze_client, workflow_id=sample_workflow_id, parameters={"q": 1})
-        assert list(progress.events) == events
-        assert progress.output == output
-        assert request_json(route.calls.last.request) == {"workflow_id": sample_workflow_id, "parameters": {"q": 1}}
-
-    async def test_interrupt_and_error_payloads(self, coze_client: AnyCoze, coze_router: respx.MockRouter) -> None:
-        """An interrupt keeps its event id and type; an error event keeps its code and message."""
-        route = coze_router.post("/v1/workflow/stream_run")
-        route.mock(return_value=sse_response(read_testdata("workflow_stream_interrupt.sse")))
-        interrupted = await workflow_progress(coze_client, workflow_id="wf")
-        [interrupt] = interrupted.interrupts
-        assert (interrupt.interrupt_data.event_id, interrupt.interrupt_data.type) == ("7484523878849822601/2", 2)
-        route.mock(return_value=sse_response(read_testdata("workflow_stream_error.sse")))
-        failed = await workflow_progress(coze_client, workflow_id="wf")
-        [error] = failed.errors
-        assert (error.error_code, error.error_message) == (720701013, "Plugin timed out: weather service")
-
-    async def test_progress_is_reported_per_event(self, coze_client: AnyCoze, coze_router: respx.MockRouter) -> None:
-        """``on_progress`` sees every intermediate state, not only the last one."""
-        coze_router.post("/v1/workflow/stream_run").mock(
-            return_value=sse_response(read_testdata("workflow_stream_ok.sse"))
-        )
-        seen: list[WorkflowProgress] = []
-        await workflow_progress(coze_client, seen.append, workflow_id="wf")
-        assert [[m.content for m in s.messages] for s in seen][:2] == [
-            ["Checking the weather in Paris"],
-            ["Checking the weather in Paris", '{"day1":"Louvre",'],
+        assert progress.output == end_node_text(END_CHUNKS) == '{"day1":"Louvre","day2":"Orsay","day3":"Versailles"}'
+        assert (progress.complete, progress.waiting) == (True, False)
+        assert [m.content for m in progress.messages] == [m["content"] for m in message_data(END_CHUNKS)]
+        assert list(progress.events) == [
+            WorkflowEventType(e.event) if e.event != "PING" else WorkflowEventType.UNKNOWN
+            for e in golden_events(END_CHUNKS)
+            if e.event != "Done"
         ]
+        assert (progress.debug_url, progress.logid) == (done_data(END_CHUNKS)["debug_url"], LOGID)
+        request = stream_route.calls.last.request
+        assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": {"q": 1}}
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    async def test_end_chunks_are_joined_in_node_seq_id_order(self) -> None:
+        """Chunks that arrive out of order are put back in ``node_seq_id`` order; other nodes' chunks stay out."""
+        messages = [WorkflowEventMessage.model_validate(m) for m in message_data(END_CHUNKS)]
+        end_first_reversed = [*messages[:2], *reversed(messages[2:])]
+        assert end_node_output(end_first_reversed) == end_node_text(END_CHUNKS)
+        assert end_node_output([]) == ""
+
+    async def test_error_event_raises_with_partial_progress(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """An ``Error`` event fails the run with its code, message and logid; the messages before it are kept."""
+        stream_route.mock(return_value=golden_stream(ERROR_EVENT))
+        with pytest.raises(CozeStreamEventError) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        [error] = [e.json() for e in golden_events(ERROR_EVENT) if e.event == "Error"]
+        assert (caught.value.code, caught.value.msg, caught.value.logid) == (
+            error["error_code"],
+            error["error_message"],
+            LOGID,
+        )
+        partial = caught.value.partial
+        assert isinstance(partial, WorkflowProgress)
+        assert [m.content for m in partial.messages] == [m["content"] for m in message_data(ERROR_EVENT)]
+        assert (partial.complete, partial.output, partial.logid) == (False, None, LOGID)
+
+    async def test_interrupt_means_waiting_not_completed(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """An ``Interrupt`` ends the stream waiting, with the event id and type to resume with, and no output."""
+        stream_route.mock(return_value=golden_stream(INTERRUPT))
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        [interrupt] = [e.json() for e in golden_events(INTERRUPT) if e.event == "Interrupt"]
+        assert (progress.waiting, progress.complete, progress.output) == (True, False, None)
+        assert progress.interrupt is not None
+        resume = progress.interrupt.interrupt_data
+        assert (resume.event_id, resume.type) == (
+            interrupt["interrupt_data"]["event_id"],
+            interrupt["interrupt_data"]["type"],
+        )
+        assert progress.interrupt.node_title == interrupt["node_title"]
+        assert [m.content for m in progress.messages] == [m["content"] for m in message_data(INTERRUPT)]
+
+    async def test_stream_without_done_is_interrupted(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """A stream closed cleanly before ``Done`` raises the interrupted-stream error, keeping every chunk."""
+        stream_route.mock(return_value=golden_stream(NO_DONE))
+        with pytest.raises(CozeStreamInterruptedError, match="before Done") as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        partial = caught.value.partial
+        assert isinstance(partial, WorkflowProgress)
+        assert [m.content for m in partial.messages] == [m["content"] for m in message_data(NO_DONE)]
+        assert (partial.complete, partial.output, caught.value.logid) == (False, None, LOGID)
+
+    async def test_client_without_the_watcher_cannot_vouch_for_done(
+        self, coze_kind: str, coze_router: respx.MockRouter, stream_route: respx.Route, mock_coze_api_token: str
+    ) -> None:
+        """Cozepy hides ``Done``: on a client not built by the factories a finished stream raises, it never passes."""
+        stream_route.mock(return_value=golden_stream(END_CHUNKS))
+        client: AnyCoze
+        if coze_kind == "sync":
+            client = Coze(
+                auth=TokenAuth(mock_coze_api_token),
+                base_url=COZE_CN_BASE_URL,
+                http_client=SyncHTTPClient(verify=shared_ssl_context()),
+            )
+        else:
+            client = AsyncCoze(
+                auth=AsyncTokenAuth(mock_coze_api_token),
+                base_url=COZE_CN_BASE_URL,
+                http_client=AsyncHTTPClient(verify=shared_ssl_context()),
+            )
+        with pytest.raises(CozeConfigurationError, match="build_coze"):
+            await workflow_progress(client, workflow_id="wf")
+
+    async def test_progress_snapshots_share_one_history(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """``on_progress`` gets one snapshot per event, each covering what had arrived, none copying the history."""
+        stream_route.mock(return_value=golden_stream(END_CHUNKS))
+        seen: list[WorkflowProgress] = []
+        final = await workflow_progress(coze_client, seen.append, workflow_id="wf")
+        events = [e for e in golden_events(END_CHUNKS) if e.event != "Done"]
+        assert [s.event_count for s in seen] == list(range(1, len(events) + 1))
+        assert [len(s.messages) for s in seen] == [
+            sum(e.event == "Message" for e in events[: i + 1]) for i in range(len(events))
+        ]
+        assert all(s.seen is final.seen for s in seen)  # one shared list: no copy per event
+        assert [s.complete for s in seen] == [False] * len(events)
 
 
 class TestCozeWorkflowRunHistory:
@@ -253,6 +346,7 @@ class TestCozeWorkflowUntilDone:
             )
         assert caught.value.execute_id == sample_execute_id
         assert f"execute_id={sample_execute_id}" in str(caught.value)
+        assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         # t=0 read, sleep 2, read, sleep 2, read; one more sleep would end past the 5 s deadline.
         assert history.call_count == 3
         assert recorded_sleeps == [2.0, 2.0]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import respx
-from cozepy import WorkflowEventType, WorkflowExecuteStatus, WorkflowRunHistory
+from cozepy import WorkflowExecuteStatus, WorkflowRunHistory
 from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
@@ -21,15 +21,16 @@ from tests.coze.coze_factories import (
     make_run_history,
     make_usage,
     ok,
-    read_testdata,
     request_json,
-    sse_response,
     workflow_run_response,
 )
+from tests.coze.golden_workflows import done_data, end_node_text, message_data
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import golden_events, golden_stream
 
 scenarios("us5_workflow_operations.feature")
 
+END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 ITINERARY = {"day1": "Louvre", "day2": "Orsay", "day3": "Versailles"}
 HISTORIES = "/v1/workflows/{workflow_id}/run_histories/{execute_id}"
 
@@ -89,9 +90,7 @@ class StreamedRun:
 @when("executing workflow in streaming mode", target_fixture="streamed_run")
 @async_step
 async def _run_streaming(coze_client: AnyCoze, coze_router: respx.MockRouter, workflow: WorkflowRequest) -> StreamedRun:
-    coze_router.post("/v1/workflow/stream_run", name="workflow.stream").mock(
-        return_value=sse_response(read_testdata("workflow_stream_ok.sse"))
-    )
+    coze_router.post("/v1/workflow/stream_run", name="workflow.stream").mock(return_value=golden_stream(END_CHUNKS))
     snapshots: list[WorkflowProgress] = []
     final = await workflow_progress(
         coze_client, snapshots.append, workflow_id=workflow.workflow_id, parameters=workflow.parameters
@@ -101,20 +100,19 @@ async def _run_streaming(coze_client: AnyCoze, coze_router: respx.MockRouter, wo
 
 @then("streams workflow progress and results incrementally")
 def _streamed_progress(streamed_run: StreamedRun, workflow: WorkflowRequest, coze_router: respx.MockRouter) -> None:
-    # One snapshot per Message event, each holding exactly what had arrived by then.
-    assert [len(s.messages) for s in streamed_run.snapshots] == [1, 2, 3]
-    assert [s.messages[-1].node_title for s in streamed_run.snapshots] == ["Weather", "End", "End"]
-    assert [s.output for s in streamed_run.snapshots] == [
-        "Checking the weather in Paris",
-        "Checking the weather in Paris",
-        '"day2":"Orsay","day3":"Versailles"}',
+    # One snapshot per event, each holding exactly what had arrived by then.
+    events = [e for e in golden_events(END_CHUNKS) if e.event != "Done"]
+    messages = message_data(END_CHUNKS)
+    assert [s.event_count for s in streamed_run.snapshots] == list(range(1, len(events) + 1))
+    assert [[m.content for m in s.messages] for s in streamed_run.snapshots] == [
+        [e.json()["content"] for e in events[: i + 1] if e.event == "Message"] for i in range(len(events))
     ]
+    assert not any(s.complete for s in streamed_run.snapshots)
+    # The result: the End node's chunks joined in node_seq_id order, complete once Done arrived.
     final = streamed_run.final
-    assert final.events == (WorkflowEventType.MESSAGE,) * 3
-    assert "".join(m.content for m in final.messages if m.node_title == "End") == (
-        '{"day1":"Louvre","day2":"Orsay","day3":"Versailles"}'
-    )
-    assert [m.node_is_finish for m in final.messages] == [True, False, True]
+    assert (final.complete, final.output) == (True, end_node_text(END_CHUNKS))
+    assert [m.node_is_finish for m in final.messages] == [m["node_is_finish"] for m in messages]
+    assert (final.debug_url, final.logid) == (done_data(END_CHUNKS)["debug_url"], LOGID)
     _assert_run_body(request_json(coze_router["workflow.stream"].calls.last.request), workflow)
 
 
