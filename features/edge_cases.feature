@@ -60,3 +60,45 @@ Feature: Edge cases
     When the backend consumes the stream
     Then a malformed-event error carries the offending data and the logid
     And the answer text received before it is kept
+
+  @fr:FR-009 @fr:FR-017 @parity
+  Scenario: A streamed workflow's result is the End node's output joined from all its chunks
+    Given a workflow stream whose End node sends its output in several chunks, then Done
+    When the backend consumes the workflow stream
+    Then the run is complete and its output is every End-node chunk joined in node_seq_id order
+    And the result carries the debug URL sent with Done and the logid
+
+  @fr:FR-009 @fr:FR-017 @parity
+  Scenario: A workflow stream that sends an Error event fails with the error's code and the progress so far
+    Given a workflow stream that sends an Error event after the End node's first chunk
+    When the backend consumes the workflow stream
+    Then a stream error carries the Error event's code and message and the logid
+    And the error keeps the messages received before it, and no output
+
+  @fr:FR-009 @parity
+  Scenario: A workflow stream that stops at a question waits to be resumed
+    Given a workflow stream whose question node asks the user and then interrupts the run
+    When the backend consumes the workflow stream
+    Then the run is waiting, not complete, and has no output
+    And the result carries the interrupt's event ID and type needed to resume the run
+
+  @fr:FR-009 @fr:FR-017 @parity
+  Scenario: A workflow stream that closes before Done is reported as interrupted
+    Given a workflow stream whose connection closes cleanly after two End-node chunks, before Done
+    When the backend consumes the workflow stream
+    Then a stream-interrupted error says the stream ended before Done
+    And the error keeps every message received so far and the logid
+
+  @fr:FR-009 @fr:FR-017 @parity
+  Scenario: A blocking workflow run with an empty output has finished
+    Given a blocking workflow run that Coze answers with code 0, an empty output and an execute ID
+    When the backend runs the workflow in blocking mode
+    Then the run's status is Success, not Running
+    And the outcome keeps the empty output, the execute ID, the debug URL and the logid
+
+  @fr:FR-007 @parity
+  Scenario: A blocking chat still running at the deadline can be resumed or cancelled
+    Given a blocking chat that is still in progress when the backend's deadline passes
+    When the backend asks the question and waits for the answer
+    Then a deadline error carries the chat ID and the conversation ID as attributes
+    And the error is not retryable, so no retry overruns the deadline

@@ -18,23 +18,28 @@ from coze_integration.calls import CozeCalls
 from coze_integration.chat_stream import ChatTranscript
 from coze_integration.errors import (
     CozeAuthenticationError,
+    CozeDeadlineExceededError,
     CozeIntegrationError,
     CozeMalformedEventError,
     CozeNotFoundError,
     CozePermissionError,
     CozeRateLimitError,
+    CozeStreamEventError,
     CozeStreamInterruptedError,
     CozeTimeoutError,
     CozeVersionConflictError,
 )
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
+from coze_integration.workflows import WorkflowProgress
 from tests.coze.coze_clients import (
     AnyCoze,
     authenticate,
+    blocking_chat,
     build_client,
     read,
     streamed_transcript,
+    workflow_progress,
     workflow_run,
     workflow_until_done,
     write,
@@ -48,10 +53,13 @@ from tests.coze.coze_factories import (
     make_run_history,
     ok,
     read_testdata,
+    request_json,
     sse_response,
     workflow_run_response,
 )
+from tests.coze.golden_workflows import done_data, end_node_text, message_data
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import golden, golden_events, golden_response, golden_stream
 
 scenarios("edge_cases.feature")
 
@@ -359,3 +367,216 @@ def _blocking_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None
     assert isinstance(error, CozeTimeoutError)
     assert (error.target, error.execute_id) == ("POST /v1/workflow/run", None)
     assert coze_router["workflow.run"].call_count == 2  # one async start, one blocking run: no retry
+
+
+# --- workflow streams: the End node's output, Error, Interrupt, a missing Done --------------------
+
+END_CHUNKS = "workflows/stream_run_end_chunks.sse"
+ERROR_EVENT = "workflows/stream_run_error_event.sse"
+INTERRUPT = "workflows/stream_run_interrupt_question.sse"
+NO_DONE = "workflows/stream_run_no_done.sse"
+RUN_EMPTY_OUTPUT = "workflows/run_sync_empty_output.json"
+
+
+def _serve_workflow_stream(coze_router: respx.MockRouter, name: str) -> str:
+    coze_router.post("/v1/workflow/stream_run", name="workflow.stream").mock(return_value=golden_stream(name))
+    return name
+
+
+@given(
+    "a workflow stream whose End node sends its output in several chunks, then Done",
+    target_fixture="workflow_stream",
+)
+def _end_chunks_stream(coze_router: respx.MockRouter) -> str:
+    return _serve_workflow_stream(coze_router, END_CHUNKS)
+
+
+@given("a workflow stream that sends an Error event after the End node's first chunk", target_fixture="workflow_stream")
+def _error_event_stream(coze_router: respx.MockRouter) -> str:
+    return _serve_workflow_stream(coze_router, ERROR_EVENT)
+
+
+@given(
+    "a workflow stream whose question node asks the user and then interrupts the run", target_fixture="workflow_stream"
+)
+def _interrupt_stream(coze_router: respx.MockRouter) -> str:
+    return _serve_workflow_stream(coze_router, INTERRUPT)
+
+
+@given(
+    "a workflow stream whose connection closes cleanly after two End-node chunks, before Done",
+    target_fixture="workflow_stream",
+)
+def _no_done_stream(coze_router: respx.MockRouter) -> str:
+    return _serve_workflow_stream(coze_router, NO_DONE)
+
+
+@when("the backend consumes the workflow stream")
+@async_step
+async def _consume_workflow_stream(
+    coze_client: AnyCoze,
+    outcomes: Outcomes,
+    coze_router: respx.MockRouter,
+    sample_workflow_id: str,
+    sample_workflow_inputs: dict[str, Any],
+) -> None:
+    await outcomes.capture(
+        "workflow", workflow_progress(coze_client, workflow_id=sample_workflow_id, parameters=sample_workflow_inputs)
+    )
+    request = coze_router["workflow.stream"].calls.last.request
+    assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": sample_workflow_inputs}
+
+
+def _message_contents(progress: WorkflowProgress) -> list[str]:
+    return [m.content for m in progress.messages]
+
+
+@then("the run is complete and its output is every End-node chunk joined in node_seq_id order")
+def _complete_output(outcomes: Outcomes, workflow_stream: str) -> None:
+    progress = outcomes["workflow"]
+    assert isinstance(progress, WorkflowProgress)
+    assert (progress.complete, progress.waiting) == (True, False)
+    assert progress.output == end_node_text(workflow_stream)
+    assert _message_contents(progress) == [m["content"] for m in message_data(workflow_stream)]
+
+
+@then("the result carries the debug URL sent with Done and the logid")
+def _done_debug_url(outcomes: Outcomes, workflow_stream: str) -> None:
+    progress = outcomes["workflow"]
+    assert (progress.debug_url, progress.logid) == (done_data(workflow_stream)["debug_url"], LOGID)
+
+
+@then("a stream error carries the Error event's code and message and the logid")
+def _error_event_error(outcomes: Outcomes, workflow_stream: str) -> None:
+    error = outcomes["workflow"]
+    assert isinstance(error, CozeStreamEventError)
+    [sent] = [e.json() for e in golden_events(workflow_stream) if e.event == "Error"]
+    assert (error.code, error.msg, error.logid) == (sent["error_code"], sent["error_message"], LOGID)
+
+
+@then("the error keeps the messages received before it, and no output")
+def _error_event_partial(outcomes: Outcomes, workflow_stream: str) -> None:
+    partial = outcomes["workflow"].partial
+    assert isinstance(partial, WorkflowProgress)
+    assert _message_contents(partial) == [m["content"] for m in message_data(workflow_stream)]
+    assert (partial.complete, partial.output) == (False, None)
+
+
+@then("the run is waiting, not complete, and has no output")
+def _waiting(outcomes: Outcomes) -> None:
+    progress = outcomes["workflow"]
+    assert isinstance(progress, WorkflowProgress)
+    assert (progress.waiting, progress.complete, progress.output) == (True, False, None)
+
+
+@then("the result carries the interrupt's event ID and type needed to resume the run")
+def _resume_ids(outcomes: Outcomes, workflow_stream: str) -> None:
+    interrupt = outcomes["workflow"].interrupt
+    [sent] = [e.json() for e in golden_events(workflow_stream) if e.event == "Interrupt"]
+    assert (interrupt.interrupt_data.event_id, interrupt.interrupt_data.type, interrupt.node_title) == (
+        sent["interrupt_data"]["event_id"],
+        sent["interrupt_data"]["type"],
+        sent["node_title"],
+    )
+
+
+@then("a stream-interrupted error says the stream ended before Done")
+def _ended_before_done(outcomes: Outcomes) -> None:
+    error = outcomes["workflow"]
+    assert isinstance(error, CozeStreamInterruptedError)
+    assert "before Done" in str(error)
+
+
+@then("the error keeps every message received so far and the logid")
+def _no_done_partial(outcomes: Outcomes, workflow_stream: str) -> None:
+    error = outcomes["workflow"]
+    assert isinstance(error.partial, WorkflowProgress)
+    assert _message_contents(error.partial) == [m["content"] for m in message_data(workflow_stream)]
+    assert (error.partial.complete, error.partial.output, error.logid) == (False, None, LOGID)
+
+
+@given("a blocking workflow run that Coze answers with code 0, an empty output and an execute ID")
+def _empty_output_run(coze_router: respx.MockRouter) -> None:
+    coze_router.post("/v1/workflow/run", name="workflow.run").mock(return_value=golden_response(RUN_EMPTY_OUTPUT))
+
+
+@when("the backend runs the workflow in blocking mode")
+@async_step
+async def _run_blocking_workflow(
+    coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes, sample_workflow_id: str
+) -> None:
+    await outcomes.capture(
+        "blocking", workflow_run(coze_client, coze_calls, workflow_id=sample_workflow_id, parameters={})
+    )
+
+
+@then("the run's status is Success, not Running")
+def _finished_status(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
+    assert outcomes["blocking"].status == WorkflowExecuteStatus.SUCCESS
+    assert request_json(coze_router["workflow.run"].calls.last.request)["is_async"] is False
+
+
+@then("the outcome keeps the empty output, the execute ID, the debug URL and the logid")
+def _empty_output_kept(outcomes: Outcomes) -> None:
+    answer = golden(RUN_EMPTY_OUTPUT)
+    outcome = outcomes["blocking"]
+    assert (outcome.raw_output, outcome.output) == (answer["data"], None)
+    assert (outcome.execute_id, outcome.debug_url, outcome.logid) == (answer["execute_id"], answer["debug_url"], LOGID)
+
+
+# --- a blocking chat past its deadline --------------------------------------------------------------
+
+
+@given("a blocking chat that is still in progress when the backend's deadline passes")
+def _chat_past_deadline(coze_router: respx.MockRouter) -> None:
+    created = golden_response("chat/create_poll_deadline.json")
+    coze_router.post("/v3/chat", name="chat.create").mock(return_value=created)
+    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
+        return_value=golden_response("chat/retrieve_poll_deadline.json")
+    )
+
+
+@when("the backend asks the question and waits for the answer")
+@async_step
+async def _ask_and_wait(
+    coze_client: AnyCoze,
+    coze_calls: CozeCalls,
+    poll_policy: PollPolicy,
+    outcomes: Outcomes,
+    sample_bot_id: str,
+    sample_user_id: str,
+    sample_user_message: str,
+) -> None:
+    await outcomes.capture(
+        "chat",
+        blocking_chat(
+            coze_client,
+            coze_calls,
+            poll_policy,
+            bot_id=sample_bot_id,
+            user_id=sample_user_id,
+            question=sample_user_message,
+        ),
+    )
+
+
+@then("a deadline error carries the chat ID and the conversation ID as attributes")
+def _deadline_ids(
+    outcomes: Outcomes, coze_router: respx.MockRouter, sample_bot_id: str, sample_user_message: str
+) -> None:
+    error = outcomes["chat"]
+    assert isinstance(error, CozeDeadlineExceededError)
+    chat = golden("chat/retrieve_poll_deadline.json")["data"]
+    assert (error.chat_id, error.conversation_id) == (chat["id"], chat["conversation_id"])
+    asked = request_json(coze_router["chat.create"].calls.last.request)
+    assert (asked["bot_id"], asked["additional_messages"][0]["content"]) == (sample_bot_id, sample_user_message)
+    polled = coze_router["chat.retrieve"].calls.last.request.url.params
+    assert (polled["chat_id"], polled["conversation_id"]) == (chat["id"], chat["conversation_id"])
+
+
+@then("the error is not retryable, so no retry overruns the deadline")
+def _deadline_not_retryable(outcomes: Outcomes, coze_router: respx.MockRouter, recorded_sleeps: list[float]) -> None:
+    assert outcomes["chat"].retryable is False
+    # Polls every 2 s for at most 5 s: created at 0, retrieved at 2 and 4, then the deadline.
+    assert (coze_router["chat.create"].call_count, coze_router["chat.retrieve"].call_count) == (1, 2)
+    assert recorded_sleeps == [2.0, 2.0]
