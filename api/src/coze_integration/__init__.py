@@ -12,6 +12,7 @@ from coze_integration.errors import (
     CozeAPIRequestError,
     CozeAuthenticationError,
     CozeConfigurationError,
+    CozeDeadlineExceededError,
     CozeIntegrationError,
     CozeMalformedResponseError,
     CozeNetworkError,
@@ -23,12 +24,14 @@ from coze_integration.errors import (
     CozeVersionConflictError,
 )
 from coze_integration.settings import CozeSettings
+from coze_integration.workflows import WorkflowProgress, aconsume_workflow_stream, consume_workflow_stream
 
 __all__ = [
     "CozeAPIRequestError",
     "CozeAuthenticationError",
     "CozeCalls",
     "CozeConfigurationError",
+    "CozeDeadlineExceededError",
     "CozeIntegrationError",
     "CozeMalformedResponseError",
     "CozeNetworkError",
@@ -40,9 +43,12 @@ __all__ = [
     "CozeTimeoutError",
     "CozeVersionConflictError",
     "RetryPolicy",
+    "WorkflowProgress",
+    "aconsume_workflow_stream",
     "averify_credentials",
     "build_async_coze",
     "build_calls",
     "build_coze",
+    "consume_workflow_stream",
     "verify_credentials",
 ]

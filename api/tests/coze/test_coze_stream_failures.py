@@ -29,6 +29,11 @@ from tests.coze.coze_factories import (
     read_testdata,
     sse_response,
 )
+from tests.coze.golden_workflows import end_node_text, message_data
+from tests.coze.wire import golden_events, golden_text
+
+END_CHUNKS = "workflows/stream_run_end_chunks.sse"
+ERROR_EVENT = "workflows/stream_run_error_event.sse"
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016", "FR-017")]
 
@@ -193,3 +198,49 @@ class TestCozeWorkflowStreamFailures:
         assert caught.value.line == line
         assert caught.value.logid == LOGID
         assert len(caught.value.partial.messages) == 1  # type: ignore[union-attr]
+
+
+class TestCozeWorkflowStreamEnds:
+    """How a workflow stream ended decides the result: an Error event, a bad chunk order, Done's data."""
+
+    @pytest.fixture
+    def workflow_route(self, coze_router: respx.MockRouter) -> respx.Route:
+        """POST /v1/workflow/stream_run, answered by each test."""
+        return coze_router.post("/v1/workflow/stream_run")
+
+    async def test_connection_drop_after_error_event_reports_the_error(
+        self, coze_client: AnyCoze, workflow_route: respx.Route
+    ) -> None:
+        """After an ``Error`` event, a dropped connection still raises that error, with the progress so far."""
+        workflow_route.mock(return_value=broken_sse_response(golden_text(ERROR_EVENT)))
+        with pytest.raises(CozeStreamEventError) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        [sent] = [e.json() for e in golden_events(ERROR_EVENT) if e.event == "Error"]
+        assert (caught.value.code, caught.value.msg, caught.value.logid) == (
+            sent["error_code"],
+            sent["error_message"],
+            LOGID,
+        )
+        assert isinstance(caught.value.partial, WorkflowProgress)
+        assert [m.content for m in caught.value.partial.messages] == [m["content"] for m in message_data(ERROR_EVENT)]
+
+    async def test_node_seq_id_that_is_not_a_number_is_malformed(
+        self, coze_client: AnyCoze, workflow_route: respx.Route
+    ) -> None:
+        """An End-node chunk whose ``node_seq_id`` is no number cannot be ordered: a typed error keeps the progress."""
+        text = golden_text(END_CHUNKS).replace('"node_seq_id":"2"', '"node_seq_id":"two"')
+        workflow_route.mock(return_value=sse_response(text))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        assert "'two'" in caught.value.line
+        assert caught.value.logid == LOGID
+        assert len(caught.value.partial.messages) == len(message_data(END_CHUNKS))  # type: ignore[union-attr]
+
+    @pytest.mark.parametrize("done", ["{}", "not json", '["a list"]', '{"debug_url": 7}'], ids=str)
+    async def test_done_without_a_debug_url(self, coze_client: AnyCoze, workflow_route: respx.Route, done: str) -> None:
+        """``Done`` with ``{}`` (as the guide shows it) or unusable data completes the run, without a debug URL."""
+        text = golden_text(END_CHUNKS)
+        text = text[: text.rindex("data: ")] + f"data: {done}\n\n"
+        workflow_route.mock(return_value=sse_response(text))
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert (progress.complete, progress.output, progress.debug_url) == (True, end_node_text(END_CHUNKS), None)
