@@ -26,12 +26,14 @@ class StreamEnd:
     data: str | None = None
 
     def see(self, line: str) -> None:
-        """Note one line of the stream (called for every line, so kept to two prefix tests)."""
+        """Note one line of the stream."""
         if line.startswith("event:"):
             self.event, self.data = line[6:].strip(), None
         elif line.startswith("data:"):
             self.data = line[5:].strip()
 
+
+_NOTED = frozenset("ed")  # first letters of the ``event:`` and ``data:`` lines
 
 _current: ContextVar[StreamEnd | None] = ContextVar("coze_stream_end", default=None)
 
@@ -50,10 +52,16 @@ def _is_event_stream(response: httpx.Response) -> bool:
     return "event-stream" in response.headers.get("content-type", "")
 
 
+# Every line of every stream passes through these loops, so they test the two prefixes that
+# matter (``event:`` and ``data:`` both start with a letter no other field line starts with)
+# before calling into StreamEnd.
+
+
 def _watched(lines: Callable[[], Iterator[str]], end: StreamEnd) -> Callable[[], Iterator[str]]:
     def iter_lines() -> Iterator[str]:
         for line in lines():
-            end.see(line)
+            if line[:1] in _NOTED:
+                end.see(line)
             yield line
 
     return iter_lines
@@ -62,7 +70,8 @@ def _watched(lines: Callable[[], Iterator[str]], end: StreamEnd) -> Callable[[],
 def _awatched(lines: Callable[[], AsyncIterator[str]], end: StreamEnd) -> Callable[[], AsyncIterator[str]]:
     async def aiter_lines() -> AsyncIterator[str]:
         async for line in lines():
-            end.see(line)
+            if line[:1] in _NOTED:
+                end.see(line)
             yield line
 
     return aiter_lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -185,13 +185,64 @@ async def arun_workflow_until_done(
 DONE_EVENT = "Done"
 
 
-@dataclass(frozen=True)
-class WorkflowProgress:
-    """What a streamed workflow run reported, up to one event.
+#: One ``Message`` as the record keeps it: (node_title, node_seq_id, content, node_is_finish).
+_Chunk = tuple[str, str, str, bool]
 
-    Every snapshot of a run shares the run's append-only list of events and covers its first
-    ``event_count``, so taking one costs the same at the 100,000th event as at the first; the
-    tuples below are built when read. The final result of a run is one of:
+
+@dataclass(slots=True)
+class _Record:
+    """A run's stream as it arrives, appended to and never changed; every snapshot shares it.
+
+    Messages are kept as tuples of strings, not as cozepy's models: the garbage collector scans
+    every model a long stream leaves alive, which made folding 100,000 events a third slower
+    than reading them. A message with ``usage`` or ``ext`` is also kept whole, by index.
+    """
+
+    kinds: list[WorkflowEventType] = field(default_factory=list)
+    chunks: list[_Chunk] = field(default_factory=list)
+    whole: dict[int, WorkflowEventMessage] = field(default_factory=dict)
+    #: Interrupts and errors, each with the index of its event.
+    stops: list[tuple[int, WorkflowEventInterrupt | WorkflowEventError]] = field(default_factory=list)
+
+    def add(self, event: WorkflowEvent) -> None:
+        self.kinds.append(event.event)
+        message = event.message
+        if message is not None:
+            if message.usage is not None or message.ext:
+                self.whole[len(self.chunks)] = message
+            self.chunks.append((message.node_title, message.node_seq_id, message.content, message.node_is_finish))
+        else:
+            stop = event.interrupt or event.error
+            if stop is not None:
+                self.stops.append((len(self.kinds) - 1, stop))
+
+    def message(self, index: int) -> WorkflowEventMessage:
+        whole = self.whole.get(index)
+        if whole is not None:
+            return whole
+        title, seq_id, content, finished = self.chunks[index]
+        return WorkflowEventMessage.model_construct(
+            content=content, node_title=title, node_seq_id=seq_id, node_is_finish=finished
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Ending:
+    complete: bool
+    output: str | None
+    debug_url: str | None
+
+
+_RUNNING = _Ending(complete=False, output=None, debug_url=None)
+
+
+@dataclass(slots=True, eq=False)
+class WorkflowProgress:
+    """What a streamed workflow run reported, up to one event; read-only.
+
+    Every snapshot of a run shares the run's append-only record and covers its first
+    ``event_count`` events, so taking one costs the same at the 100,000th event as at the first;
+    the tuples below are built when read. The final result of a run is one of:
 
     - ``complete``: Coze sent ``Done``; ``output`` is the End node's streamed output.
     - ``waiting``: the run stopped at an ``Interrupt``; resume it with ``interrupt``'s
@@ -201,35 +252,64 @@ class WorkflowProgress:
     the progress so far.
     """
 
-    seen: list[WorkflowEvent] = field(default_factory=list, repr=False)
-    event_count: int = 0
-    complete: bool = False
-    output: str | None = None
-    debug_url: str | None = None
-    logid: str | None = None
+    _record: _Record = field(default_factory=_Record, repr=False)
+    _events: int = 0
+    _messages: int = 0
+    _logid: str | None = None
+    _ending: _Ending = _RUNNING
 
-    def _covered(self) -> list[WorkflowEvent]:
-        return self.seen[: self.event_count]
+    @property
+    def event_count(self) -> int:
+        """How many events (of any type, ``Done`` aside) this snapshot covers."""
+        return self._events
+
+    @property
+    def logid(self) -> str | None:
+        """The logid of the stream's response."""
+        return self._logid
+
+    @property
+    def complete(self) -> bool:
+        """Whether Coze ended the stream with ``Done`` (never true while waiting on an interrupt)."""
+        return self._ending.complete
+
+    @property
+    def output(self) -> str | None:
+        """A complete run's output: the End node's ``Message`` chunks joined in ``node_seq_id`` order.
+
+        ``None`` for any run that is not complete. The End node runs last, so it is the node of
+        the last message; cozepy keeps only ``node_title`` of a message's node, so that is what
+        tells its chunks from other nodes'.
+        """
+        return self._ending.output
+
+    @property
+    def debug_url(self) -> str | None:
+        """The debug URL Coze sent with ``Done``, when it sent one."""
+        return self._ending.debug_url
 
     @property
     def events(self) -> tuple[WorkflowEventType, ...]:
         """The type of every event, in arrival order (``Done`` is never among them)."""
-        return tuple(e.event for e in self._covered())
+        return tuple(self._record.kinds[: self._events])
 
     @property
     def messages(self) -> tuple[WorkflowEventMessage, ...]:
         """Every ``Message`` event's data, in arrival order."""
-        return tuple(e.message for e in self._covered() if e.message is not None)
+        return tuple(self._record.message(i) for i in range(self._messages))
+
+    def _stops(self, kind: type[Any]) -> tuple[Any, ...]:
+        return tuple(stop for at, stop in self._record.stops if at < self._events and isinstance(stop, kind))
 
     @property
     def interrupts(self) -> tuple[WorkflowEventInterrupt, ...]:
         """Every ``Interrupt`` event's data."""
-        return tuple(e.interrupt for e in self._covered() if e.interrupt is not None)
+        return self._stops(WorkflowEventInterrupt)
 
     @property
     def errors(self) -> tuple[WorkflowEventError, ...]:
         """Every ``Error`` event's data."""
-        return tuple(e.error for e in self._covered() if e.error is not None)
+        return self._stops(WorkflowEventError)
 
     @property
     def interrupt(self) -> WorkflowEventInterrupt | None:
@@ -243,21 +323,13 @@ class WorkflowProgress:
         return self.interrupt is not None
 
 
-def _chunk_order(message: WorkflowEventMessage) -> int:
-    return int(message.node_seq_id)
-
-
-def end_node_output(messages: Sequence[WorkflowEventMessage]) -> str:
-    """The End node's output: its ``Message`` chunks joined in ``node_seq_id`` order.
-
-    The End node runs last, so it is the node of the last message; cozepy keeps only
-    ``node_title`` of a message's node, so that is what tells its chunks from other nodes'.
-    """
-    if not messages:
+def _end_node_output(chunks: list[_Chunk]) -> str:
+    """The last message's node's chunks joined in ``node_seq_id`` order (raises ValueError on a bad id)."""
+    if not chunks:
         return ""
-    node = messages[-1].node_title
-    chunks = sorted((m for m in messages if m.node_title == node), key=_chunk_order)
-    return "".join(m.content for m in chunks)
+    node = chunks[-1][0]
+    ordered = sorted((int(seq_id), content) for title, seq_id, content, _ in chunks if title == node)
+    return "".join(content for _, content in ordered)
 
 
 def _debug_url(done_data: str | None) -> str | None:
@@ -269,29 +341,28 @@ def _debug_url(done_data: str | None) -> str | None:
     return url if isinstance(url, str) else None
 
 
+def _logid() -> str | None:
+    exchange = last_exchange()
+    return exchange.logid if exchange else None
+
+
 @dataclass
 class _Folder:
     on_progress: Callable[[WorkflowProgress], None] | None
-    seen: list[WorkflowEvent] = field(default_factory=list)
+    record: _Record = field(default_factory=_Record)
+    logid: str | None = None
 
     def feed(self, event: WorkflowEvent) -> None:
-        self.seen.append(event)
+        record = self.record
+        record.add(event)
         if self.on_progress is not None:
-            self.on_progress(WorkflowProgress(self.seen, len(self.seen), logid=self._logid()))
-
-    def _logid(self) -> str | None:
-        exchange = last_exchange()
-        return exchange.logid if exchange else None
+            if self.logid is None:
+                self.logid = _logid()  # the response has arrived with the first event
+            self.on_progress(WorkflowProgress(record, len(record.kinds), len(record.chunks), self.logid))
 
     def snapshot(self, logid: str | None = None) -> WorkflowProgress:
-        end = last_stream_end()
-        done = end is not None and end.event == DONE_EVENT
-        return WorkflowProgress(
-            self.seen,
-            len(self.seen),
-            debug_url=_debug_url(end.data) if end is not None and done else None,
-            logid=logid or self._logid(),
-        )
+        record = self.record
+        return WorkflowProgress(record, len(record.kinds), len(record.chunks), logid or _logid())
 
     def _error_event(self, partial: WorkflowProgress) -> CozeStreamEventError | None:
         errors = partial.errors
@@ -333,12 +404,10 @@ class _Folder:
         if end.event != DONE_EVENT:
             raise CozeStreamInterruptedError("workflow stream ended before Done", partial=partial, logid=partial.logid)
         try:
-            output = end_node_output(partial.messages)
-        except ValueError:
-            raise CozeMalformedEventError(
-                line=f"node_seq_id {[m.node_seq_id for m in partial.messages]}", partial=partial, logid=partial.logid
-            ) from None
-        return replace(partial, complete=True, output=output)
+            output = _end_node_output(self.record.chunks)
+        except ValueError as exc:  # a node_seq_id that is not a number
+            raise CozeMalformedEventError(line=f"node_seq_id: {exc}", partial=partial, logid=partial.logid) from None
+        return replace(partial, _ending=_Ending(complete=True, output=output, debug_url=_debug_url(end.data)))
 
 
 def consume_workflow_stream(

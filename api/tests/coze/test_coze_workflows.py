@@ -18,7 +18,6 @@ from cozepy import (
     Coze,
     SyncHTTPClient,
     TokenAuth,
-    WorkflowEventMessage,
     WorkflowEventType,
     WorkflowExecuteStatus,
 )
@@ -34,7 +33,7 @@ from coze_integration.errors import (
     CozeTimeoutError,
 )
 from coze_integration.polling import PollPolicy
-from coze_integration.workflows import WorkflowProgress, end_node_output, run_history_call
+from coze_integration.workflows import WorkflowProgress, run_history_call
 from tests.coze.coze_clients import AnyCoze, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.coze_factories import (
     LOGID,
@@ -43,10 +42,11 @@ from tests.coze.coze_factories import (
     make_run_history,
     ok,
     request_json,
+    sse_response,
     workflow_run_response,
 )
 from tests.coze.golden_workflows import done_data, end_node_text, message_data
-from tests.coze.wire import golden, golden_events, golden_response, golden_stream
+from tests.coze.wire import golden, golden_events, golden_response, golden_stream, golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 ERROR_EVENT = "workflows/stream_run_error_event.sse"
@@ -167,12 +167,18 @@ class TestCozeWorkflowStream:
         assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": {"q": 1}}
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
-    async def test_end_chunks_are_joined_in_node_seq_id_order(self) -> None:
-        """Chunks that arrive out of order are put back in ``node_seq_id`` order; other nodes' chunks stay out."""
-        messages = [WorkflowEventMessage.model_validate(m) for m in message_data(END_CHUNKS)]
-        end_first_reversed = [*messages[:2], *reversed(messages[2:])]
-        assert end_node_output(end_first_reversed) == end_node_text(END_CHUNKS)
-        assert end_node_output([]) == ""
+    async def test_end_chunks_are_joined_in_node_seq_id_order(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """End-node chunks that arrive out of order are joined in ``node_seq_id`` order; other nodes stay out."""
+        blocks = golden_text(END_CHUNKS).split("\n\n")
+        at = [i for i, block in enumerate(blocks) if '"node_title":"End"' in block]
+        for i, j in zip(at, reversed(at), strict=True):
+            blocks[i] = golden_text(END_CHUNKS).split("\n\n")[j]
+        stream_route.mock(return_value=sse_response("\n\n".join(blocks)))
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert [m.node_seq_id for m in progress.messages if m.node_title == "End"] == ["2", "1", "0"]
+        assert progress.output == end_node_text(END_CHUNKS)
 
     async def test_error_event_raises_with_partial_progress(
         self, coze_client: AnyCoze, stream_route: respx.Route
@@ -248,7 +254,7 @@ class TestCozeWorkflowStream:
         assert [len(s.messages) for s in seen] == [
             sum(e.event == "Message" for e in events[: i + 1]) for i in range(len(events))
         ]
-        assert all(s.seen is final.seen for s in seen)  # one shared list: no copy per event
+        assert all(s._record is final._record for s in seen)  # one shared record: no copy per event
         assert [s.complete for s in seen] == [False] * len(events)
 
 
