@@ -79,10 +79,10 @@ def main() -> int:
         auth=TokenAuth(TOKEN), base_url=COZE_CN_BASE_URL, http_client=SyncHTTPClient(verify=shared_ssl_context())
     )
     ours = build_coze(CozeSettings(api_token=TOKEN, api_base=COZE_CN_BASE_URL))
-    chat = {"bot_id": CHAT["bot_id"], "user_id": "user-42"}
+    bot_id, user_id = CHAT["bot_id"], "user-42"
 
     def fold_chat() -> object:
-        return consume_chat_stream(lambda: ours.chat.stream(**chat))
+        return consume_chat_stream(lambda: ours.chat.stream(bot_id=bot_id, user_id=user_id))
 
     def fold_workflow() -> object:
         latest: list[WorkflowProgress] = []  # what a UI keeps: the newest progress
@@ -93,7 +93,12 @@ def main() -> int:
         return consume_workflow_stream(lambda: ours.workflows.runs.stream(workflow_id="wf"), report)
 
     kinds: dict[str, tuple[str, Callable[[int], bytes], Callable[[], object], Callable[[], object]]] = {
-        "chat": ("/v3/chat", _chat_stream, lambda: sum(1 for _ in bare.chat.stream(**chat)), fold_chat),
+        "chat": (
+            "/v3/chat",
+            _chat_stream,
+            lambda: sum(1 for _ in bare.chat.stream(bot_id=bot_id, user_id=user_id)),
+            fold_chat,
+        ),
         "workflow": (
             "/v1/workflow/stream_run",
             _workflow_stream,
