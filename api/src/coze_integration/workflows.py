@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable
+from contextlib import aclosing, closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -410,6 +411,21 @@ class _Folder:
         return replace(partial, _ending=_Ending(complete=True, output=output, debug_url=_debug_url(end.data)))
 
 
+# Only reading the stream is typed: an exception from the caller's ``on_progress`` is the
+# caller's own and passes through unchanged, so ``feed`` runs outside these blocks.
+
+
+def _typed_events(open_stream: Callable[[], Iterable[WorkflowEvent]], folder: _Folder) -> Generator[WorkflowEvent]:
+    with typed_errors(folder.failure):
+        yield from open_stream()
+
+
+async def _atyped_events(stream: AsyncIterable[WorkflowEvent], folder: _Folder) -> AsyncGenerator[WorkflowEvent]:
+    with typed_errors(folder.failure):
+        async for event in stream:
+            yield event
+
+
 def consume_workflow_stream(
     open_stream: Callable[[], Iterable[WorkflowEvent]],
     on_progress: Callable[[WorkflowProgress], None] | None = None,
@@ -429,8 +445,8 @@ def consume_workflow_stream(
     """
     folder = _Folder(on_progress)
     forget_stream_end()
-    with typed_errors(folder.failure):
-        for event in open_stream():
+    with closing(_typed_events(open_stream, folder)) as events:
+        for event in events:
             folder.feed(event)
     return folder.finish()
 
@@ -442,7 +458,7 @@ async def aconsume_workflow_stream(
     """Async twin of :func:`consume_workflow_stream`; pass ``acoze.workflows.runs.stream(...)``."""
     folder = _Folder(on_progress)
     forget_stream_end()
-    with typed_errors(folder.failure):
-        async for event in stream:
+    async with aclosing(_atyped_events(stream, folder)) as events:
+        async for event in events:
             folder.feed(event)
     return folder.finish()

@@ -244,3 +244,12 @@ class TestCozeWorkflowStreamEnds:
         workflow_route.mock(return_value=sse_response(text))
         progress = await workflow_progress(coze_client, workflow_id="wf")
         assert (progress.complete, progress.output, progress.debug_url) == (True, end_node_text(END_CHUNKS), None)
+
+    async def test_run_without_messages_has_empty_output(
+        self, coze_client: AnyCoze, workflow_route: respx.Route
+    ) -> None:
+        """A run that streamed nothing before ``Done`` is complete, with an empty output."""
+        text = golden_text(END_CHUNKS)
+        workflow_route.mock(return_value=sse_response(text[text.rindex("id: ") :]))
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert (progress.complete, progress.output, progress.messages) == (True, "", ())

@@ -244,6 +244,17 @@ class TestCozeWorkflowStream:
         with pytest.raises(CozeConfigurationError, match="build_coze"):
             await workflow_progress(client, workflow_id="wf")
 
+    async def test_progress_callback_errors_pass_through(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """An exception from the caller's ``on_progress`` reaches the caller unchanged, never as a stream error."""
+        stream_route.mock(return_value=golden_stream(END_CHUNKS))
+
+        def report(progress: WorkflowProgress) -> None:
+            raise ValueError(f"the page showing event {progress.event_count} was closed")
+
+        with pytest.raises(ValueError, match="event 1 was closed") as caught:
+            await workflow_progress(coze_client, report, workflow_id="wf")
+        assert type(caught.value) is ValueError
+
     async def test_progress_snapshots_share_one_history(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """``on_progress`` gets one snapshot per event, each covering what had arrived, none copying the history."""
         stream_route.mock(return_value=golden_stream(END_CHUNKS))
