@@ -30,7 +30,7 @@ from tests.coze.coze_factories import (
     sse_response,
 )
 from tests.coze.golden_workflows import end_node_text, message_data
-from tests.coze.wire import golden_events, golden_text
+from tests.coze.wire import golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 ERROR_EVENT = "workflows/stream_run_error_event.sse"
@@ -207,22 +207,6 @@ class TestCozeWorkflowStreamEnds:
     def workflow_route(self, coze_router: respx.MockRouter) -> respx.Route:
         """POST /v1/workflow/stream_run, answered by each test."""
         return coze_router.post("/v1/workflow/stream_run")
-
-    async def test_connection_drop_after_error_event_reports_the_error(
-        self, coze_client: AnyCoze, workflow_route: respx.Route
-    ) -> None:
-        """After an ``Error`` event, a dropped connection still raises that error, with the progress so far."""
-        workflow_route.mock(return_value=broken_sse_response(golden_text(ERROR_EVENT)))
-        with pytest.raises(CozeStreamEventError) as caught:
-            await workflow_progress(coze_client, workflow_id="wf")
-        [sent] = [e.json() for e in golden_events(ERROR_EVENT) if e.event == "Error"]
-        assert (caught.value.code, caught.value.msg, caught.value.logid) == (
-            sent["error_code"],
-            sent["error_message"],
-            LOGID,
-        )
-        assert isinstance(caught.value.partial, WorkflowProgress)
-        assert [m.content for m in caught.value.partial.messages] == [m["content"] for m in message_data(ERROR_EVENT)]
 
     async def test_node_seq_id_that_is_not_a_number_is_malformed(
         self, coze_client: AnyCoze, workflow_route: respx.Route

@@ -6,8 +6,10 @@ GET /v1/workflows/{workflow_id}/run_histories/{execute_id}.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 import respx
 from cozepy import (
@@ -38,6 +40,7 @@ from tests.coze.coze_clients import AnyCoze, read, workflow_progress, workflow_r
 from tests.coze.coze_factories import (
     LOGID,
     api_error,
+    broken_sse_response,
     json_response,
     make_run_history,
     ok,
@@ -180,11 +183,17 @@ class TestCozeWorkflowStream:
         assert [m.node_seq_id for m in progress.messages if m.node_title == "End"] == ["2", "1", "0"]
         assert progress.output == end_node_text(END_CHUNKS)
 
+    @pytest.mark.parametrize(
+        "serve", [golden_stream, lambda name: broken_sse_response(golden_text(name))], ids=["ends", "then-drops"]
+    )
     async def test_error_event_raises_with_partial_progress(
-        self, coze_client: AnyCoze, stream_route: respx.Route
+        self, coze_client: AnyCoze, stream_route: respx.Route, serve: Callable[[str], httpx.Response]
     ) -> None:
-        """An ``Error`` event fails the run with its code, message and logid; the messages before it are kept."""
-        stream_route.mock(return_value=golden_stream(ERROR_EVENT))
+        """An ``Error`` event fails the run with its code, message, logid and the messages before it.
+
+        A connection that drops after it changes nothing: Coze has already said why the run failed.
+        """
+        stream_route.mock(return_value=serve(ERROR_EVENT))
         with pytest.raises(CozeStreamEventError) as caught:
             await workflow_progress(coze_client, workflow_id="wf")
         [error] = [e.json() for e in golden_events(ERROR_EVENT) if e.event == "Error"]
