@@ -194,9 +194,9 @@ _Chunk = tuple[str, str, str, bool]
 class _Record:
     """A run's stream as it arrives, appended to and never changed; every snapshot shares it.
 
-    Messages are kept as tuples of strings, not as cozepy's models: the garbage collector scans
-    every model a long stream leaves alive, which made folding 100,000 events a third slower
-    than reading them. A message with ``usage`` or ``ext`` is also kept whole, by index.
+    Messages are kept as tuples of plain values, not as cozepy's models: the garbage collector
+    keeps scanning every model a long stream leaves alive, which made the fold cost far more than
+    reading the stream. A message with ``usage`` or ``ext`` is also kept whole, by index.
     """
 
     kinds: list[WorkflowEventType] = field(default_factory=list)
