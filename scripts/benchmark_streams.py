@@ -2,11 +2,12 @@
 
 For streams of 1,000, 10,000 and 100,000 events, served in memory through respx, it times
 
-- bare: a plain cozepy client (no hooks) iterating ``coze.chat.stream`` / ``workflows.runs.stream``;
-- fold: a client from ``build_coze`` folding the same stream with ``consume_chat_stream`` /
-  ``consume_workflow_stream`` (with an ``on_progress`` callback), watcher hooks included;
+- bare: iterating ``coze.chat.stream`` / ``coze.workflows.runs.stream`` and dropping each event;
+- fold: folding the same stream with ``consume_chat_stream`` / ``consume_workflow_stream`` (with
+  an ``on_progress`` callback that keeps the newest progress, as a UI would);
 
-and prints the fold/bare ratio of CPU times (process time, so other processes on a shared
+both on one client from ``build_coze``, so its response hooks weigh on both sides alike, and
+prints the fold/bare ratio of CPU times (process time, so other processes on a shared
 machine do not count), the best of a few alternating runs each. Target: at most 1.3x at 100,000
 events for both. A ratio that grows with the stream length means the fold is not linear. Usage:
 
@@ -24,10 +25,10 @@ from collections.abc import Callable
 
 import httpx
 import respx
-from cozepy import COZE_CN_BASE_URL, Coze, SyncHTTPClient, TokenAuth
+from cozepy import COZE_CN_BASE_URL
 
 from coze_integration.chat_stream import consume_chat_stream
-from coze_integration.clients import build_coze, shared_ssl_context
+from coze_integration.clients import build_coze
 from coze_integration.settings import CozeSettings
 from coze_integration.workflows import WorkflowProgress, consume_workflow_stream
 
@@ -75,14 +76,11 @@ def main() -> int:
     args = parser.parse_args()
     logging.getLogger("cozepy").setLevel(logging.WARNING)  # cozepy logs each line at DEBUG otherwise
 
-    bare = Coze(
-        auth=TokenAuth(TOKEN), base_url=COZE_CN_BASE_URL, http_client=SyncHTTPClient(verify=shared_ssl_context())
-    )
-    ours = build_coze(CozeSettings(api_token=TOKEN, api_base=COZE_CN_BASE_URL))
+    coze = build_coze(CozeSettings(api_token=TOKEN, api_base=COZE_CN_BASE_URL))
     bot_id, user_id = CHAT["bot_id"], "user-42"
 
     def fold_chat() -> object:
-        return consume_chat_stream(lambda: ours.chat.stream(bot_id=bot_id, user_id=user_id))
+        return consume_chat_stream(lambda: coze.chat.stream(bot_id=bot_id, user_id=user_id))
 
     def fold_workflow() -> object:
         latest: list[WorkflowProgress] = []  # what a UI keeps: the newest progress
@@ -90,19 +88,19 @@ def main() -> int:
         def report(progress: WorkflowProgress) -> None:
             latest[:] = [progress]
 
-        return consume_workflow_stream(lambda: ours.workflows.runs.stream(workflow_id="wf"), report)
+        return consume_workflow_stream(lambda: coze.workflows.runs.stream(workflow_id="wf"), report)
 
     kinds: dict[str, tuple[str, Callable[[int], bytes], Callable[[], object], Callable[[], object]]] = {
         "chat": (
             "/v3/chat",
             _chat_stream,
-            lambda: sum(1 for _ in bare.chat.stream(bot_id=bot_id, user_id=user_id)),
+            lambda: sum(1 for _ in coze.chat.stream(bot_id=bot_id, user_id=user_id)),
             fold_chat,
         ),
         "workflow": (
             "/v1/workflow/stream_run",
             _workflow_stream,
-            lambda: sum(1 for _ in bare.workflows.runs.stream(workflow_id="wf")),
+            lambda: sum(1 for _ in coze.workflows.runs.stream(workflow_id="wf")),
             fold_workflow,
         ),
     }
