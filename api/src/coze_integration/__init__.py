@@ -24,7 +24,6 @@ from coze_integration.errors import (
     CozeVersionConflictError,
 )
 from coze_integration.settings import CozeSettings
-from coze_integration.workflows import WorkflowProgress, aconsume_workflow_stream, consume_workflow_stream
 
 __all__ = [
     "CozeAPIRequestError",
@@ -43,12 +42,9 @@ __all__ = [
     "CozeTimeoutError",
     "CozeVersionConflictError",
     "RetryPolicy",
-    "WorkflowProgress",
-    "aconsume_workflow_stream",
     "averify_credentials",
     "build_async_coze",
     "build_calls",
     "build_coze",
-    "consume_workflow_stream",
     "verify_credentials",
 ]
