@@ -39,12 +39,15 @@ from tests.coze.coze_factories import (
     read_testdata,
     sse_response,
 )
+from tests.coze.wire import LOGID as WIRE_LOGID
+from tests.coze.wire import golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-015", "FR-017")]
 
 RETRIEVE = "/v1/bot/get_online_info"
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
 OK_STREAM = read_testdata("chat_stream_ok.sse")
+PERMISSION = "errors/permission_4101.json"
 
 
 def _raw(status: int, content: bytes, content_type: str) -> Callable[[], httpx.Response]:
@@ -221,3 +224,28 @@ class TestCozeErrorsNetwork:
         assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
         assert isinstance(error.__cause__, type(failure))
         assert route.call_count == 3, "reads are retried up to the configured attempts"
+
+
+class TestCozeErrorsPermission:
+    """A valid token without access gets its own error, not an authentication error with a token hint."""
+
+    @pytest.mark.parametrize("status", [200, 403], ids=["code-4101-http-200", "code-4101-http-403"])
+    async def test_permission_error_is_not_authentication(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        status: int,
+    ) -> None:
+        """Code 4101 raises ``CozePermissionError`` outside the authentication branch, without the token hint."""
+        route = coze_router.get(RETRIEVE).mock(return_value=golden_response(PERMISSION, status=status))
+        error = await _retrieve(coze_client, coze_calls, sample_bot_id)
+        assert type(error) is CozePermissionError
+        assert isinstance(error, CozeAPIRequestError)
+        assert not isinstance(error, CozeAuthenticationError)
+        assert (error.code, error.msg, error.logid) == (4101, golden(PERMISSION)["msg"], WIRE_LOGID)
+        assert error.http_status == (403 if status == 403 else None)
+        assert "COZE_API_TOKEN" not in str(error)
+        assert route.calls.last.request.url.params["bot_id"] == sample_bot_id
+        assert route.call_count == 1, "a permission error would be the same next time: no retry"
