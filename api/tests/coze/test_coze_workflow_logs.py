@@ -7,7 +7,7 @@ execute id (GET /v1/workflows/{workflow_id}/run_histories/{execute_id}) and filt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
@@ -230,3 +230,40 @@ class TestCozeWorkflowLogsConcurrency:
                 log_filter=WorkflowLogFilter(),
                 concurrency=0,
             )
+
+
+@pytest.mark.parity
+class TestCozeWorkflowLogsStatusIterables:
+    """Statuses may come as any iterable, a one-shot generator included."""
+
+    @pytest.mark.parametrize(
+        "statuses",
+        [
+            lambda: (name for name in ["Fail"]),
+            lambda: iter(["fail"]),
+            lambda: {"FAIL": "from a parsed query string"}.keys(),
+            lambda: ("Fail", "fail"),
+        ],
+        ids=["generator", "iterator", "dict-keys", "tuple-with-repeat"],
+    )
+    async def test_any_iterable_selects_only_those_statuses(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        histories: dict[str, respx.Route],
+        statuses: Callable[[], Iterable[str]],
+    ) -> None:
+        """A generator of statuses filters like a list: only failed runs come back, not every run."""
+        log_filter = WorkflowLogFilter.build(statuses=statuses())
+        assert log_filter.statuses == frozenset({F})
+        result = await workflow_logs(
+            coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=list(RUNS), log_filter=log_filter
+        )
+        assert [entry.execute_id for entry in result.entries] == ["e4", "e2"]
+        assert [entry.status for entry in result.entries] == [F, F]
+        assert all(route.call_count == 1 for route in histories.values())
+
+    async def test_unknown_status_in_a_generator_is_named(self) -> None:
+        """An unknown name read from a generator is still reported, and the known ones are not."""
+        with pytest.raises(CozeInvalidQueryError, match=r"unknown status \['Done'\]"):
+            WorkflowLogFilter.build(statuses=(name for name in ["Fail", "Done"]))
