@@ -60,3 +60,10 @@ Feature: Edge cases
     When the backend consumes the stream
     Then a malformed-event error carries the offending data and the logid
     And the answer text received before it is kept
+
+  @fr:FR-014 @parity
+  Scenario: Building a client leaves the process-wide log level to the backend's startup call
+    Given COZE_DEBUG is true and the application keeps cozepy's logger at ERROR
+    When the backend builds a client from the environment
+    Then cozepy's logger is still at ERROR
+    And the backend's startup call applies DEBUG to cozepy's and the integration's loggers

@@ -20,7 +20,7 @@ import coze_integration
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze, build_coze, http_timeout, shared_ssl_context
 from coze_integration.errors import CozeAuthenticationError, CozeVersionConflictError
-from coze_integration.logs import LOGGER_NAME
+from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.settings import CozeSettings
 from coze_integration.versions import check_versions
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
@@ -130,7 +130,7 @@ class TestCozeClientTimeout:
 @pytest.mark.covers("FR-014")
 @pytest.mark.usefixtures("restore_log_levels")
 class TestCozeClientLogging:
-    """The log level and debug switch reach cozepy's logger."""
+    """The log level and debug switch reach cozepy's logger through one explicit startup call."""
 
     @pytest.mark.parametrize(
         ("log_level", "debug", "expected"),
@@ -141,13 +141,22 @@ class TestCozeClientLogging:
         ],
         ids=["default-warning", "info", "debug-switch-wins"],
     )
-    async def test_factory_applies_log_level(
+    async def test_configure_logging_applies_level(
         self, mock_coze_api_token: str, log_level: str, debug: bool, expected: int
     ) -> None:
-        """Building a client sets cozepy's and our logger to the configured level."""
-        build_coze(CozeSettings(api_token=mock_coze_api_token, log_level=log_level, debug=debug))
+        """``configure_logging`` sets cozepy's and our logger to the configured level."""
+        configure_logging(CozeSettings(api_token=mock_coze_api_token, log_level=log_level, debug=debug))
         assert logging.getLogger("cozepy").level == expected
         assert logging.getLogger(LOGGER_NAME).level == expected
+
+    @pytest.mark.parity
+    async def test_building_a_client_leaves_log_levels_alone(self, coze_kind: str, mock_coze_api_token: str) -> None:
+        """A factory with ``COZE_DEBUG`` on does not change the process-wide cozepy or package logger."""
+        for name in ("cozepy", LOGGER_NAME):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        build_client(coze_kind, CozeSettings(api_token=mock_coze_api_token, debug=True))
+        assert logging.getLogger("cozepy").level == logging.ERROR
+        assert logging.getLogger(LOGGER_NAME).level == logging.ERROR
 
     async def test_debug_logs_requests_without_token(
         self,
@@ -157,7 +166,9 @@ class TestCozeClientLogging:
     ) -> None:
         """At DEBUG cozepy logs the request and its logid, and never the token."""
         coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
-        client = build_coze(CozeSettings(api_token=mock_coze_api_token, debug=True))
+        settings = CozeSettings(api_token=mock_coze_api_token, debug=True)
+        configure_logging(settings)
+        client = build_coze(settings)
         with captured_logs("cozepy", level=logging.DEBUG) as records:
             await authenticate(client, coze_calls)
         text = "\n".join(record.getMessage() for record in records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from functools import partial
 from importlib import metadata
 from types import SimpleNamespace
@@ -27,6 +29,7 @@ from coze_integration.errors import (
     CozeTimeoutError,
     CozeVersionConflictError,
 )
+from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import (
@@ -359,3 +362,46 @@ def _blocking_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None
     assert isinstance(error, CozeTimeoutError)
     assert (error.target, error.execute_id) == ("POST /v1/workflow/run", None)
     assert coze_router["workflow.run"].call_count == 2  # one async start, one blocking run: no retry
+
+
+# --- Logging is the backend's decision -----------------------------------------------------------
+
+INTEGRATION_LOGGERS = ("cozepy", LOGGER_NAME)
+
+
+@pytest.fixture
+def kept_log_levels() -> Iterator[None]:
+    """Put cozepy's and the integration's logger levels back after the scenario."""
+    levels = {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@given("COZE_DEBUG is true and the application keeps cozepy's logger at ERROR")
+def _debug_requested(mock_env: None, monkeypatch: pytest.MonkeyPatch, kept_log_levels: None) -> None:
+    monkeypatch.setenv("COZE_DEBUG", "true")
+    for name in INTEGRATION_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@when("the backend builds a client from the environment", target_fixture="env_settings")
+def _build_from_env(coze_kind: str) -> CozeSettings:
+    settings = CozeSettings.from_env()
+    build_client(coze_kind, settings)
+    return settings
+
+
+@then("cozepy's logger is still at ERROR")
+def _level_untouched() -> None:
+    assert {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS} == dict.fromkeys(
+        INTEGRATION_LOGGERS, logging.ERROR
+    )
+
+
+@then("the backend's startup call applies DEBUG to cozepy's and the integration's loggers")
+def _startup_applies(env_settings: CozeSettings) -> None:
+    configure_logging(env_settings)
+    assert {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS} == dict.fromkeys(
+        INTEGRATION_LOGGERS, logging.DEBUG
+    )
