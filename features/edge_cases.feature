@@ -67,3 +67,9 @@ Feature: Edge cases
     When the backend builds a client from the environment
     Then cozepy's logger is still at ERROR
     And the backend's startup call applies DEBUG to cozepy's and the integration's loggers
+
+  @fr:FR-001 @parity
+  Scenario: A client builds when the integration is vendored without its distribution metadata
+    Given no installed distribution's metadata can be found, as when the code is vendored into the backend
+    When the backend builds its client
+    Then the client is built with the configured base URL

@@ -9,20 +9,27 @@ from __future__ import annotations
 import ast
 import logging
 import ssl
+import tomllib
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import cozepy
+import httpx
 import pytest
 import respx
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
+from packaging.requirements import Requirement
 
 import coze_integration
+from coze_integration import clients
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze, build_coze, http_timeout, shared_ssl_context
 from coze_integration.errors import CozeAuthenticationError, CozeVersionConflictError
 from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.settings import CozeSettings
-from coze_integration.versions import check_versions
+from coze_integration.versions import SUPPORTED, check_versions, installed_version
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
 from tests.coze.coze_factories import LOGID, api_error, make_user, ok
 from tests.coze.log_records import captured_logs
@@ -193,22 +200,13 @@ class TestCozeClientSharedSSL:
 
 @pytest.mark.covers("FR-001")
 class TestCozeClientVersionCheck:
-    """The installed cozepy and httpx must fall inside the declared ranges."""
-
-    DECLARED = ("cozepy<0.21,>=0.20", "httpx<0.29,>=0.28", "pydantic>=2.5", 'pytest>=9; extra == "acceptance"')
+    """The installed cozepy and httpx must fall inside the ranges the package supports."""
 
     def _check(self, installed: dict[str, str]) -> None:
-        def version(name: str) -> str:
-            if name not in installed:
-                from importlib.metadata import PackageNotFoundError
-
-                raise PackageNotFoundError(name)
-            return installed[name]
-
-        check_versions(requires=lambda _: list(self.DECLARED), installed=version)
+        check_versions(installed=installed.get)
 
     async def test_installed_versions_pass(self) -> None:
-        """The versions uv installed from the lock satisfy the declared ranges."""
+        """The versions uv installed from the lock satisfy the supported ranges."""
         check_versions()
 
     async def test_matching_versions_pass(self) -> None:
@@ -220,21 +218,59 @@ class TestCozeClientVersionCheck:
         [
             (
                 {"cozepy": "0.21.0", "httpx": "0.28.1"},
-                "cozepy 0.21.0 is installed but coze-api requires cozepy<0.21,>=0.20",
+                "cozepy 0.21.0 is installed but coze_integration supports cozepy<0.21,>=0.20",
             ),
             (
                 {"cozepy": "0.20.0", "httpx": "0.27.2"},
-                "httpx 0.27.2 is installed but coze-api requires httpx<0.29,>=0.28",
+                "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28",
             ),
-            ({"httpx": "0.28.1"}, "cozepy is not installed (required <0.21,>=0.20)"),
+            ({"httpx": "0.28.1"}, "cozepy is not installed (supported <0.21,>=0.20)"),
+            (
+                {"cozepy": "unknown", "httpx": "0.28.1"},
+                "cozepy unknown is installed but coze_integration supports cozepy<0.21,>=0.20",
+            ),
         ],
-        ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing"],
+        ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing", "cozepy-unparsable"],
     )
     async def test_conflict_names_found_and_required(self, installed: dict[str, str], expected: str) -> None:
-        """A conflict names the package, the version found and the range required."""
+        """A conflict names the package, the version found and the range supported."""
         with pytest.raises(CozeVersionConflictError, match="uv sync") as caught:
             self._check(installed)
         assert expected in str(caught.value)
+
+    async def test_supported_ranges_match_pyproject(self) -> None:
+        """The package's constant ranges are the ones ``api/pyproject.toml`` declares."""
+        pyproject = tomllib.loads((Path(coze_integration.__file__).parents[2] / "pyproject.toml").read_text())
+        declared = {req.name: req.specifier for req in map(Requirement, pyproject["project"]["dependencies"])}
+        assert {name: declared[name] for name in SUPPORTED} == dict(SUPPORTED)
+
+    async def test_installed_versions_come_from_the_modules(self) -> None:
+        """The check reads the versions the imported cozepy and httpx report about themselves."""
+        assert (installed_version("cozepy"), installed_version("httpx")) == (cozepy.VERSION, httpx.__version__)
+        assert installed_version("coze_integration_no_such_module") is None
+
+
+@pytest.mark.parity
+@pytest.mark.covers("FR-001", "FR-004", "FR-005")
+class TestCozeClientVendoring:
+    """The version check never needs this project's distribution, so vendored code still builds clients."""
+
+    async def test_client_builds_without_any_distribution_metadata(
+        self, coze_kind: str, mock_settings: CozeSettings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With every distribution lookup failing (``coze-api`` vendored away), both factories still build."""
+
+        def no_distribution(name: str) -> Any:
+            raise metadata.PackageNotFoundError(name)
+
+        for lookup in ("distribution", "metadata", "requires", "version"):
+            monkeypatch.setattr(metadata, lookup, no_distribution)
+        clients.ensure_supported_versions.cache_clear()
+        try:
+            client = build_client(coze_kind, mock_settings)
+        finally:
+            clients.ensure_supported_versions.cache_clear()
+        assert client._base_url == mock_settings.api_base
 
 
 @pytest.mark.covers("FR-001", "FR-020")

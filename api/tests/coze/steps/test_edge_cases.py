@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator
 from functools import partial
 from importlib import metadata
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -166,12 +165,7 @@ def _chat_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
 @given("cozepy 0.19.0 and httpx 0.27.2 are installed instead of the locked versions")
 def _old_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     installed = {"cozepy": "0.19.0", "httpx": "0.27.2"}
-    fake = SimpleNamespace(
-        requires=metadata.requires,
-        version=installed.__getitem__,
-        PackageNotFoundError=metadata.PackageNotFoundError,
-    )
-    monkeypatch.setattr(versions, "metadata", fake)
+    monkeypatch.setattr(versions, "installed_version", installed.get)
     clients.ensure_supported_versions.cache_clear()
 
 
@@ -188,8 +182,8 @@ def _factories_check(mock_settings: CozeSettings) -> list[CozeVersionConflictErr
 @then("a version conflict error names each package with the version found and the range required")
 def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
     for error in version_errors:
-        assert "cozepy 0.19.0 is installed but coze-api requires cozepy<0.21,>=0.20" in str(error)
-        assert "httpx 0.27.2 is installed but coze-api requires httpx<0.29,>=0.28" in str(error)
+        assert "cozepy 0.19.0 is installed but coze_integration supports cozepy<0.21,>=0.20" in str(error)
+        assert "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28" in str(error)
 
 
 # --- EC-4: rate limiting -------------------------------------------------------------------------
@@ -405,3 +399,33 @@ def _startup_applies(env_settings: CozeSettings) -> None:
     assert {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS} == dict.fromkeys(
         INTEGRATION_LOGGERS, logging.DEBUG
     )
+
+
+# --- Vendored code: no distribution metadata -----------------------------------------------------
+
+
+@pytest.fixture
+def version_check_cache_cleared() -> Iterator[None]:
+    """A fresh once-per-process version check before and after the scenario."""
+    clients.ensure_supported_versions.cache_clear()
+    yield
+    clients.ensure_supported_versions.cache_clear()
+
+
+@given("no installed distribution's metadata can be found, as when the code is vendored into the backend")
+def _no_metadata(monkeypatch: pytest.MonkeyPatch, version_check_cache_cleared: None) -> None:
+    def no_distribution(name: str) -> Any:
+        raise metadata.PackageNotFoundError(name)
+
+    for lookup in ("distribution", "metadata", "requires", "version"):
+        monkeypatch.setattr(metadata, lookup, no_distribution)
+
+
+@when("the backend builds its client", target_fixture="built_client")
+def _build_client(coze_kind: str, mock_settings: CozeSettings) -> AnyCoze:
+    return build_client(coze_kind, mock_settings)
+
+
+@then("the client is built with the configured base URL")
+def _client_built(built_client: AnyCoze, mock_settings: CozeSettings) -> None:
+    assert built_client._base_url == mock_settings.api_base
