@@ -62,8 +62,14 @@ def build_async_coze(settings: CozeSettings) -> AsyncCoze:
 
 
 def build_calls(settings: CozeSettings) -> CozeCalls:
-    """Typed errors and read retries with the configured attempts and base delay."""
-    return CozeCalls(RetryPolicy(attempts=settings.retry_attempts, base_delay=settings.retry_base_delay_seconds))
+    """Typed errors and read retries with the configured attempts, base delay and ``Retry-After`` cap."""
+    return CozeCalls(
+        RetryPolicy(
+            attempts=settings.retry_attempts,
+            base_delay=settings.retry_base_delay_seconds,
+            max_retry_after=settings.retry_after_max_seconds,
+        )
+    )
 
 
 def verify_credentials(coze: Coze, calls: CozeCalls) -> User:

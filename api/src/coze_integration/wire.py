@@ -25,7 +25,8 @@ class Exchange:
     status: int
     logid: str | None
     content_type: str | None
-    retry_after: float | None
+    #: The raw ``Retry-After`` header; :func:`coze_integration.translate.retry_after_seconds` reads it.
+    retry_after: str | None
 
 
 _last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=None)
@@ -34,14 +35,6 @@ _last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=No
 def describe(request: httpx.Request) -> str:
     """``METHOD /path?query`` of a request: what error messages name."""
     return f"{request.method} {request.url.raw_path.decode('ascii', 'replace')}"
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Coze sends delta-seconds; an HTTP date or garbage means "no hint", not an error.
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
 
 
 def record_response(response: httpx.Response) -> None:
@@ -53,7 +46,7 @@ def record_response(response: httpx.Response) -> None:
             status=response.status_code,
             logid=response.headers.get(LOGID_HEADER),
             content_type=response.headers.get("content-type"),
-            retry_after=_retry_after(response.headers.get("retry-after")),
+            retry_after=response.headers.get("retry-after"),
         )
     )
 

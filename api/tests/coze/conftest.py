@@ -133,7 +133,9 @@ def recorded_sleeps(fake_clock: FakeClock) -> list[float]:
 @pytest.fixture
 def coze_calls(fake_clock: FakeClock) -> CozeCalls:
     """Typed errors and up to three attempts for reads, sleeping on the fake clock."""
-    return CozeCalls(RetryPolicy(attempts=3, base_delay=0.5, sleep=fake_clock.sleep, asleep=fake_clock.asleep))
+    return CozeCalls(
+        RetryPolicy(attempts=3, base_delay=0.5, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock.utc)
+    )
 
 
 @pytest.fixture

@@ -13,14 +13,17 @@ import pytest
 import respx
 
 from coze_integration.calls import CozeCalls
-from coze_integration.errors import CozeNotFoundError, CozePermissionError
-from tests.coze.coze_clients import AnyCoze, collect, read, resolve
+from coze_integration.errors import CozeNotFoundError, CozePermissionError, CozeRateLimitError
+from tests.coze.coze_clients import AnyCoze, collect, read, read_items_into, resolve
 from tests.coze.coze_factories import LOGID, api_error, bots_page, make_bot, ok
+from tests.coze.wire import golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
 
 BOTS_PATH = "/v1/space/published_bots_list"
 IDS = [f"74845238788498224{n:02d}" for n in range(5)]
+#: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
+PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
 
 class TestCozeBotsList:
@@ -116,3 +119,63 @@ class TestCozeBotsRetrieve:
         assert getattr(caught.value, "code", None) == code
         assert getattr(caught.value, "logid", None) == LOGID
         assert route.call_count == 1
+
+
+class TestCozeBotsLaterPages:
+    """A failure on page 2 of ``bots.list`` is typed and retried like a failure on page 1."""
+
+    PAGE_1 = "bots/published_bots_list_page1_of_2.json"
+    PAGE_2 = "bots/published_bots_list_page2_of_2.json"
+    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+
+    def _bot_ids(self, *names: str) -> list[str]:
+        return [bot["bot_id"] for name in names for bot in golden(name)["data"]["space_bots"]]
+
+    async def test_rate_limited_page_two_is_retried(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """Page 2 answered 429 with ``Retry-After: 1`` is fetched again after 1 s, and every bot arrives."""
+        route = coze_router.get(BOTS_PATH).mock(
+            side_effect=[
+                golden_response(self.PAGE_1),
+                golden_response(self.LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID),
+                golden_response(self.PAGE_2),
+            ]
+        )
+        bots: list[Any] = []
+        await read_items_into(
+            coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=2), bots
+        )
+        assert [bot.bot_id for bot in bots] == self._bot_ids(self.PAGE_1, self.PAGE_2)
+        assert [dict(call.request.url.params) for call in route.calls] == [
+            {"space_id": sample_workspace_id, "page_size": "2", "page_index": page} for page in ("1", "2", "2")
+        ]
+        assert recorded_sleeps == [1.0]
+
+    async def test_page_two_failure_is_the_typed_error(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """A page 2 that stays rate-limited raises the rate-limit error with page 2's logid, after page 1's bots."""
+        limited = golden_response(self.LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID)
+        route = coze_router.get(BOTS_PATH).mock(side_effect=[golden_response(self.PAGE_1), limited, limited, limited])
+        bots: list[Any] = []
+        with pytest.raises(CozeRateLimitError) as caught:
+            await read_items_into(
+                coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=2), bots
+            )
+        assert [bot.bot_id for bot in bots] == self._bot_ids(self.PAGE_1)
+        error = caught.value
+        assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, 1.0, PAGE_2_LOGID)
+        assert "page_index=2" in error.target
+        assert route.call_count == 4, "page 1 once, page 2 on each of the three attempts"
+        assert recorded_sleeps == [1.0, 1.0]

@@ -6,13 +6,16 @@ DELETE /v1/conversations/{id}, POST /v1/conversation/message/list (query ``conve
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 import respx
 from cozepy import Message, MessageRole
 
-from tests.coze.coze_clients import AnyCoze, collect, resolve
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import CozeRateLimitError
+from tests.coze.coze_clients import AnyCoze, collect, read_items_into, resolve
 from tests.coze.coze_factories import (
     LOGID,
     conversations_page,
@@ -25,10 +28,13 @@ from tests.coze.coze_factories import (
     ok_without_data,
     request_json,
 )
+from tests.coze.wire import golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012", "FR-015")]
 
 OTHER_IDS = ["7484523878849822501", "7484523878849822502"]
+#: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
+PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
 
 class TestCozeConversationsCreate:
@@ -159,3 +165,69 @@ class TestCozeConversationMessages:
             "after_id": None,
             "limit": 20,
         }
+
+
+class TestCozeConversationsLaterPages:
+    """A failure on page 2 of the conversation and message lists is typed and retried like one on page 1."""
+
+    async def test_conversation_list_page_two_recovers_after_a_gateway_error(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_bot_id: str,
+    ) -> None:
+        """Page 2 answered 502 is fetched again with the same ``page_num=2``, and every conversation arrives."""
+        pages = ("conversations/list_page1_has_more.json", "conversations/list_page2_last.json")
+        route = coze_router.get("/v1/conversations").mock(
+            side_effect=[
+                golden_response(pages[0]),
+                golden_response("conversations/list_page2_server_error.json", status=502, logid=PAGE_2_LOGID),
+                golden_response(pages[1]),
+            ]
+        )
+        conversations: list[Any] = []
+        await read_items_into(
+            coze_client,
+            coze_calls,
+            partial(coze_client.conversations.list, bot_id=sample_bot_id, page_size=2),
+            conversations,
+        )
+        assert [c.id for c in conversations] == [
+            c["id"] for name in pages for c in golden(name)["data"]["conversations"]
+        ]
+        assert [dict(call.request.url.params) for call in route.calls] == [
+            {"bot_id": sample_bot_id, "page_num": page, "page_size": "2"} for page in ("1", "2", "2")
+        ]
+        assert len(recorded_sleeps) == 1
+
+    async def test_message_list_page_two_rate_limit_is_typed(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_conversation_id: str,
+    ) -> None:
+        """A message page 2 that stays rate-limited raises the rate-limit error with its logid, after page 1."""
+        first = golden("conversations/message_list_page1_has_more.json")
+        limited = golden_response("conversations/message_list_page2_rate_limited.json", status=429, logid=PAGE_2_LOGID)
+        route = coze_router.post("/v1/conversation/message/list").mock(
+            side_effect=[golden_response("conversations/message_list_page1_has_more.json"), limited, limited, limited]
+        )
+        messages: list[Any] = []
+        with pytest.raises(CozeRateLimitError) as caught:
+            await read_items_into(
+                coze_client,
+                coze_calls,
+                partial(coze_client.conversations.messages.list, conversation_id=sample_conversation_id, limit=2),
+                messages,
+            )
+        assert [m.id for m in messages] == [m["id"] for m in first["data"]]
+        assert (caught.value.code, caught.value.http_status, caught.value.logid) == (4013, 429, PAGE_2_LOGID)
+        assert caught.value.retry_after is None
+        after = [request_json(call.request)["after_id"] for call in route.calls]
+        assert after == [None, first["last_id"], first["last_id"], first["last_id"]]
+        assert all(call.request.url.params["conversation_id"] == sample_conversation_id for call in route.calls)
+        assert len(recorded_sleeps) == 2, "page 2 is retried with the normal backoff: no Retry-After was sent"
