@@ -73,3 +73,24 @@ Feature: Edge cases
     Given no installed distribution's metadata can be found, as when the code is vendored into the backend
     When the backend builds its client
     Then the client is built with the configured base URL
+
+  @fr:FR-006 @fr:FR-017 @parity
+  Scenario: A token without access to a workspace gets a permission error, not an authentication error
+    Given Coze answers the bot list with code 4101 because the token may not access the workspace
+    When the backend lists the bots
+    Then a permission error with code 4101 and the logid surfaces, sent only once
+    And it is not an authentication error and does not tell the developer to check COZE_API_TOKEN
+
+  @fr:FR-013 @fr:FR-017 @parity
+  Scenario: A Retry-After longer than the allowed wait fails at once instead of holding the request
+    Given Coze rate-limits the bot list with code 4013 and asks to wait an hour
+    When the backend lists the bots
+    Then a rate-limit error with code 4013, the logid and the hour Coze asked for surfaces
+    And the backend neither waited nor sent the request again
+
+  @fr:FR-006 @fr:FR-013 @fr:FR-017 @parity
+  Scenario: A failure on a later page of the bot list is typed and retried like one on the first page
+    Given a workspace with three bots listed two per page, whose second page Coze keeps rate-limiting with Retry-After of 1 second
+    When the backend lists every bot of the workspace
+    Then the first page's bots arrive before a rate-limit error carrying the second page's logid
+    And the second page was requested 3 times with page_index 2, 1 second apart

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from email.utils import format_datetime
 from functools import partial
 from typing import Any
 
@@ -39,11 +41,14 @@ from tests.coze.coze_factories import (
     ok_without_data,
     workflow_run_response,
 )
+from tests.coze.fake_time import EPOCH, FakeClock
 from tests.coze.log_records import captured_logs
+from tests.coze.wire import golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
 
 RETRIEVE = "/v1/bot/get_online_info"
+BOTS_LIST = "/v1/space/published_bots_list"
 
 
 def _limited(retry_after: str | None) -> httpx.Response:
@@ -85,7 +90,7 @@ class TestCozeRetriesReads:
     @pytest.mark.parametrize(
         ("retry_after", "expected_delay"),
         [("3", 3.0), ("0.25", 0.25), (None, None), ("Wed, 21 Oct 2026 07:28:00 GMT", None)],
-        ids=["seconds", "fraction", "absent-uses-backoff", "http-date-uses-backoff"],
+        ids=["seconds", "fraction", "absent-uses-backoff", "past-http-date-uses-backoff"],
     )
     async def test_rate_limit_honours_retry_after(
         self,
@@ -221,3 +226,111 @@ class TestCozeRetriesWrites:
             await write(coze_client, coze_calls, call(coze_client))
         assert caught.value.retryable
         assert (route.call_count, recorded_sleeps) == (1, [])
+
+
+class TestCozeRetriesRetryAfter:
+    """``Retry-After`` in either RFC 9110 form is honoured up to a cap; unusable values fall back to the backoff."""
+
+    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+    PAGE = "bots/published_bots_list_page1_of_2.json"
+
+    def _limited(self, retry_after: str) -> httpx.Response:
+        return golden_response(self.LIMITED, status=429, headers={"Retry-After": retry_after})
+
+    async def _list(self, client: AnyCoze, calls: CozeCalls, workspace_id: str) -> Any:
+        return await read(client, calls, partial(client.bots.list, space_id=workspace_id, page_size=2))
+
+    @pytest.mark.parametrize(
+        ("retry_after", "expected_delay"),
+        [
+            ("3", 3.0),
+            ("10", 10.0),
+            (format_datetime(EPOCH + timedelta(seconds=5), usegmt=True), 5.0),
+            (" 7 ", 7.0),
+        ],
+        ids=["delay-seconds", "exactly-the-cap", "http-date", "padded"],
+    )
+    async def test_usable_hint_is_the_delay(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        retry_after: str,
+        expected_delay: float,
+    ) -> None:
+        """Delay-seconds and an HTTP-date (counted from the policy's clock) both set the wait before the retry."""
+        route = coze_router.get(BOTS_LIST).mock(side_effect=[self._limited(retry_after), golden_response(self.PAGE)])
+        page = await self._list(coze_client, coze_calls, sample_workspace_id)
+        assert [bot.bot_id for bot in page.items] == [bot["bot_id"] for bot in golden(self.PAGE)["data"]["space_bots"]]
+        assert recorded_sleeps == [expected_delay]
+        assert route.call_count == 2
+
+    @pytest.mark.parametrize(
+        "retry_after",
+        ["-5", "inf", "nan", "-inf", "soon", "", format_datetime(EPOCH - timedelta(minutes=1), usegmt=True)],
+        ids=["negative", "infinite", "nan", "minus-infinite", "unparsable", "empty", "http-date-in-the-past"],
+    )
+    async def test_unusable_hint_falls_back_to_backoff(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        retry_after: str,
+    ) -> None:
+        """A negative, non-finite, unparsable or past value is no hint: the read waits the normal backoff."""
+        coze_router.get(BOTS_LIST).mock(side_effect=[self._limited(retry_after), golden_response(self.PAGE)])
+        await self._list(coze_client, coze_calls, sample_workspace_id)
+        [delay] = recorded_sleeps
+        assert 0.5 <= delay <= 1.0
+
+    @pytest.mark.parametrize(
+        ("retry_after", "asked"),
+        [("3600", 3600.0), ("10.5", 10.5), (format_datetime(EPOCH + timedelta(hours=1), usegmt=True), 3600.0)],
+        ids=["an-hour", "just-over-the-cap", "http-date-an-hour-ahead"],
+    )
+    async def test_wait_over_the_cap_fails_at_once(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        retry_after: str,
+        asked: float,
+    ) -> None:
+        """Asked to wait longer than the cap, the read raises the rate-limit error at once, carrying ``retry_after``."""
+        route = coze_router.get(BOTS_LIST).mock(return_value=self._limited(retry_after))
+        with captured_logs(LOGGER_NAME, level=logging.WARNING) as records, pytest.raises(CozeRateLimitError) as caught:
+            await self._list(coze_client, coze_calls, sample_workspace_id)
+        error = caught.value
+        assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, asked, LOGID)
+        assert (route.call_count, recorded_sleeps) == (1, [])
+        assert dict(route.calls.last.request.url.params)["space_id"] == sample_workspace_id
+        assert [r.getMessage() for r in records] == [
+            f"not retrying: Coze asked to wait {asked:.2f} s, more than the 10.00 s allowed"
+        ]
+
+    async def test_cap_comes_from_the_policy(
+        self,
+        coze_client: AnyCoze,
+        coze_router: respx.MockRouter,
+        fake_clock: FakeClock,
+        sample_workspace_id: str,
+    ) -> None:
+        """A policy with a higher cap waits the 30 s Coze asked for."""
+        policy = RetryPolicy(
+            max_retry_after=60.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock.utc
+        )
+        coze_router.get(BOTS_LIST).mock(side_effect=[self._limited("30"), golden_response(self.PAGE)])
+        await self._list(coze_client, CozeCalls(policy), sample_workspace_id)
+        assert fake_clock.slept == [30.0]
+
+    async def test_cap_comes_from_settings(self, mock_coze_api_token: str) -> None:
+        """``COZE_RETRY_AFTER_MAX_SECONDS`` sets the cap; the default is 10 s."""
+        assert build_calls(CozeSettings(api_token=mock_coze_api_token)).policy.max_retry_after == 10.0
+        settings = CozeSettings(api_token=mock_coze_api_token, retry_after_max_seconds=120)
+        assert build_calls(settings).policy.max_retry_after == 120.0

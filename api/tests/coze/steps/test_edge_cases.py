@@ -36,6 +36,7 @@ from tests.coze.coze_clients import (
     authenticate,
     build_client,
     read,
+    read_items_into,
     streamed_transcript,
     workflow_run,
     workflow_until_done,
@@ -54,6 +55,7 @@ from tests.coze.coze_factories import (
     workflow_run_response,
 )
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import golden, golden_response
 
 scenarios("edge_cases.feature")
 
@@ -429,3 +431,91 @@ def _build_client(coze_kind: str, mock_settings: CozeSettings) -> AnyCoze:
 @then("the client is built with the configured base URL")
 def _client_built(built_client: AnyCoze, mock_settings: CozeSettings) -> None:
     assert built_client._base_url == mock_settings.api_base
+
+
+# --- Permission, Retry-After cap and later pages -------------------------------------------------
+
+BOTS_LIST = "/v1/space/published_bots_list"
+BOTS_PAGE_1 = "bots/published_bots_list_page1_of_2.json"
+BOTS_LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+#: The logid of the failing second page, distinct from the first page's.
+PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
+
+
+@given("Coze answers the bot list with code 4101 because the token may not access the workspace")
+def _workspace_not_accessible(coze_router: respx.MockRouter) -> None:
+    coze_router.get(BOTS_LIST, name="bots.list").mock(
+        return_value=golden_response("bots/published_bots_list_permission_4101.json", status=403)
+    )
+
+
+@then("a permission error with code 4101 and the logid surfaces, sent only once")
+def _permission_error(outcomes: Outcomes, coze_router: respx.MockRouter, sample_workspace_id: str) -> None:
+    error = outcomes["bots"]
+    assert isinstance(error, CozePermissionError)
+    assert (error.code, error.http_status, error.logid) == (4101, 403, LOGID)
+    assert coze_router["bots.list"].call_count == 1
+    assert coze_router["bots.list"].calls.last.request.url.params["space_id"] == sample_workspace_id
+
+
+@then("it is not an authentication error and does not tell the developer to check COZE_API_TOKEN")
+def _not_authentication(outcomes: Outcomes) -> None:
+    assert not isinstance(outcomes["bots"], CozeAuthenticationError)
+    assert "COZE_API_TOKEN" not in str(outcomes["bots"])
+
+
+@given("Coze rate-limits the bot list with code 4013 and asks to wait an hour")
+def _asks_for_an_hour(coze_router: respx.MockRouter) -> None:
+    coze_router.get(BOTS_LIST, name="bots.list").mock(
+        return_value=golden_response(BOTS_LIMITED, status=429, headers={"Retry-After": "3600"})
+    )
+
+
+@then("a rate-limit error with code 4013, the logid and the hour Coze asked for surfaces")
+def _hour_in_error(outcomes: Outcomes) -> None:
+    error = outcomes["bots"]
+    assert isinstance(error, CozeRateLimitError)
+    assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, 3600.0, LOGID)
+
+
+@then("the backend neither waited nor sent the request again")
+def _no_wait(recorded_sleeps: list[float], coze_router: respx.MockRouter) -> None:
+    assert (recorded_sleeps, coze_router["bots.list"].call_count) == ([], 1)
+
+
+@given(
+    "a workspace with three bots listed two per page, whose second page Coze keeps rate-limiting "
+    "with Retry-After of 1 second"
+)
+def _second_page_limited(coze_router: respx.MockRouter) -> None:
+    limited = golden_response(BOTS_LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID)
+    coze_router.get(BOTS_LIST, name="bots.list").mock(
+        side_effect=[golden_response(BOTS_PAGE_1), limited, limited, limited]
+    )
+
+
+@when("the backend lists every bot of the workspace")
+@async_step
+async def _list_every_bot(
+    coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes, sample_workspace_id: str
+) -> None:
+    outcomes["listed"] = []
+    listing = partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=2)
+    await outcomes.capture("bots", read_items_into(coze_client, coze_calls, listing, outcomes["listed"]))
+
+
+@then("the first page's bots arrive before a rate-limit error carrying the second page's logid")
+def _page_one_then_error(outcomes: Outcomes) -> None:
+    assert [bot.bot_id for bot in outcomes["listed"]] == [
+        b["bot_id"] for b in golden(BOTS_PAGE_1)["data"]["space_bots"]
+    ]
+    error = outcomes["bots"]
+    assert isinstance(error, CozeRateLimitError)
+    assert (error.code, error.retry_after, error.logid) == (4013, 1.0, PAGE_2_LOGID)
+
+
+@then(parsers.parse("the second page was requested {attempts:d} times with page_index 2, {seconds:d} second apart"))
+def _page_two_retried(coze_router: respx.MockRouter, recorded_sleeps: list[float], attempts: int, seconds: int) -> None:
+    pages = [call.request.url.params["page_index"] for call in coze_router["bots.list"].calls]
+    assert pages == ["1", *["2"] * attempts]
+    assert recorded_sleeps == [float(seconds)] * (attempts - 1)
