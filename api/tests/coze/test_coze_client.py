@@ -23,10 +23,10 @@ from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
 from packaging.requirements import Requirement
 
 import coze_integration
-from coze_integration import clients
+from coze_integration import clients, errors
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze, build_coze, http_timeout, shared_ssl_context
-from coze_integration.errors import CozeAuthenticationError, CozeVersionConflictError
+from coze_integration.errors import CozeAuthenticationError, CozeIntegrationError, CozeVersionConflictError
 from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.settings import CozeSettings
 from coze_integration.versions import SUPPORTED, check_versions, installed_version
@@ -297,3 +297,71 @@ class TestCozeClientPackaging:
     async def test_package_is_typed(self) -> None:
         """The package ships ``py.typed`` so mypy checks its callers against its annotations."""
         assert (self.PACKAGE / "py.typed").is_file()
+
+
+class TestCozeClientPublicAPI:
+    """Backend code imports everything it uses from ``coze_integration`` itself."""
+
+    README = Path(coze_integration.__file__).parents[3] / "README.md"
+
+    def _backend_example(self) -> ast.Module:
+        text = self.README.read_text(encoding="utf-8")
+        section = text[text.index("## Use from backend code") :]
+        section = section[: section.index("\n## ")]
+        blocks = section.split("```python\n")[1:]
+        assert blocks, "the README's 'Use from backend code' section shows a Python example"
+        return ast.parse("\n".join(block.split("```")[0] for block in blocks))
+
+    async def test_every_exported_name_resolves(self) -> None:
+        """Each name in ``__all__`` is an attribute of the package, listed once."""
+        missing = [name for name in coze_integration.__all__ if not hasattr(coze_integration, name)]
+        assert missing == []
+        assert len(set(coze_integration.__all__)) == len(coze_integration.__all__)
+
+    async def test_every_error_class_is_exported(self) -> None:
+        """Every error class of ``coze_integration.errors`` is importable from the package."""
+        defined = {
+            name
+            for name, value in vars(errors).items()
+            if isinstance(value, type) and issubclass(value, CozeIntegrationError)
+        }
+        assert defined - set(coze_integration.__all__) == set()
+
+    async def test_backend_helpers_are_exported(self) -> None:
+        """Clients, settings, calls, chat and workflow helpers and the log query come from the package."""
+        expected = {
+            "build_coze",
+            "build_async_coze",
+            "build_calls",
+            "configure_logging",
+            "CozeSettings",
+            "CozeCalls",
+            "RetryPolicy",
+            "consume_chat_stream",
+            "aconsume_chat_stream",
+            "create_chat_and_wait",
+            "acreate_chat_and_wait",
+            "run_workflow",
+            "arun_workflow",
+            "wait_for_run",
+            "await_run",
+            "run_workflow_until_done",
+            "arun_workflow_until_done",
+            "consume_workflow_stream",
+            "aconsume_workflow_stream",
+            "WorkflowRunOutcome",
+            "WorkflowProgress",
+            "query_workflow_logs",
+            "aquery_workflow_logs",
+            "WorkflowLogFilter",
+        }
+        assert expected - set(coze_integration.__all__) == set()
+
+    async def test_readme_example_imports_only_from_the_package(self) -> None:
+        """The README's backend example imports exported names from ``coze_integration`` and nothing else."""
+        imports = [node for node in ast.walk(self._backend_example()) if isinstance(node, ast.Import | ast.ImportFrom)]
+        assert imports, "the example shows its imports"
+        for node in imports:
+            assert isinstance(node, ast.ImportFrom), ast.unparse(node)
+            assert node.module == "coze_integration", ast.unparse(node)
+            assert {alias.name for alias in node.names} <= set(coze_integration.__all__), ast.unparse(node)
