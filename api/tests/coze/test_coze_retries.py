@@ -246,9 +246,10 @@ class TestCozeRetriesRetryAfter:
             ("3", 3.0),
             ("10", 10.0),
             (format_datetime(EPOCH + timedelta(seconds=5), usegmt=True), 5.0),
+            ("Thu, 26 Nov 2026 09:30:08 -0000", 8.0),
             (" 7 ", 7.0),
         ],
-        ids=["delay-seconds", "exactly-the-cap", "http-date", "padded"],
+        ids=["delay-seconds", "exactly-the-cap", "http-date", "http-date-without-zone-claim", "padded"],
     )
     async def test_usable_hint_is_the_delay(
         self,
