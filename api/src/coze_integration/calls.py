@@ -121,12 +121,12 @@ def typed_errors(
         raise typed from exc
 
 
-def _attempt(call: Callable[[], T], now: Clock = utc_now) -> T:
+def _attempt(call: Callable[[], T], now: Clock) -> T:
     with typed_errors(now=now):
         return call()
 
 
-async def _aattempt(call: Callable[[], Awaitable[T]], now: Clock = utc_now) -> T:
+async def _aattempt(call: Callable[[], Awaitable[T]], now: Clock) -> T:
     with typed_errors(now=now):
         return await call()
 
