@@ -18,7 +18,7 @@ Feature: Basic Coze Client Functionality Testing
     When tests verify client properties
     Then API key, base URL, and authentication methods are accessible and correct
 
-  @acceptance:US2-AS3 @fr:FR-002 @fr:FR-018 @fr:FR-019
+  @acceptance:US2-AS3
   Scenario: The client initialisation tests pass under pytest
     Given test suite configured
     When running pytest

@@ -1,21 +1,36 @@
-"""Assemble the traceability report: stories, requirements, success criteria and gates."""
+"""Build the traceability report: stories, their scenarios and runs, requirements, criteria and gates.
+
+Nothing is green on trust: a story passes only when every scenario of it passed *and* every unit
+test of every requirement it verifies passed; a requirement passes only when every scenario, unit
+test and gate that verifies it passed; a requirement this repository cannot check says so.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from coze_acceptance.documents import FeatureDoc, ScenarioDoc, Spec
-from coze_acceptance.gates import EDGE_STORY, Gate, check_gates, verbatim
-from coze_acceptance.results import STATUSES, Results, Run
+from coze_acceptance.environment import environment
+from coze_acceptance.gates import EDGE_STORY, Gate, check_gates, run_time_gate, verbatim
+from coze_acceptance.results import FAILING, STATUSES, Results, Run
 
 #: How the success criteria this run cannot measure are checked instead.
 CHECKED_ELSEWHERE = {
     "SC-005": "checked in CI: .ci/run runs the suite with three random seeds and with -n 2 (same count)",
     "SC-006": "checked in CI: uv run mypy (strict over api/src and api/tests/coze)",
 }
+#: Requirements a gate of this report verifies.
+GATED = {"FR-018": "docstrings", "FR-019": "test classes"}
+#: Requirements this repository cannot check, and why. They are never shown as passed.
+NOT_CHECKABLE = {
+    "FR-002": "following the Dify SDK pattern needs the Dify SDK tests to compare with, and this repository "
+    "has none; the layout it copies is described in api/tests/coze/README.md",
+}
+NOT_CHECKABLE_STATUS = "not checkable here"
 
 
 @dataclass(frozen=True)
@@ -34,27 +49,61 @@ def _worst(statuses: list[str]) -> str:
     return max(statuses, key=STATUSES.index) if statuses else "not run"
 
 
-def _scenario_entry(scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: str | None) -> dict[str, Any]:
-    status = _worst([r.status for r in runs]) if runs else ("not run" if bound else "unbound")
+def anchor(*parts: str) -> str:
+    """An HTML id made of ``parts``."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts)).strip("-")
+
+
+def _scenario_entry(
+    scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: str | None, selected: bool
+) -> dict[str, Any]:
+    idle = "not run" if selected else "deselected"
+    status = _worst([r.status for r in runs]) if runs else (idle if bound else "unbound")
     first = next((r for r in runs if r.status in ("failed", "undefined")), None) or next(
         (r for r in runs if r.status == "skipped"), None
     )
     return {
+        "anchor": anchor("scenario", Path(scenario.feature_file).stem, str(scenario.line)),
         "acceptance_id": scenario.tag_value("acceptance") or "",
         "name": scenario.name,
         "location": f"{scenario.feature_file}:{scenario.line}",
         "requirements": sorted(t.split(":", 1)[1] for t in scenario.tags if t.startswith("fr:")),
+        "tags": list(scenario.tags),
         "steps": [str(step) for step in scenario.steps],
         "status": status,
         "reason": first.reason if first else "",
+        "failure_location": first.location if first else "",
+        "failure_definition": first.definition if first else "",
         "duration": round(sum(r.duration for r in runs), 4),
         "runs": [r.to_dict() for r in sorted(runs, key=lambda r: str(r.facts.get("kind")))],
         "verbatim": drift,
     }
 
 
+def _unit_entry(test: dict[str, Any], run: Run | None, selected: bool) -> dict[str, Any]:
+    return {
+        "nodeid": test["nodeid"],
+        "status": run.status if run else ("not run" if selected else "deselected"),
+        "reason": run.reason if run else "",
+        "location": run.location if run else "",
+    }
+
+
+def _unit_entries(results: Results, facts: dict[str, Any], selected: bool) -> list[dict[str, Any]]:
+    """Every collected unit test with its outcome and the requirements it covers."""
+    return [
+        {**_unit_entry(t, results.unit_runs.get(t["nodeid"]), selected), "covers": t.get("covers", [])}
+        for t in facts.get("unit_tests", [])
+    ]
+
+
 def _stories(
-    spec: Spec, features: list[FeatureDoc], results: Results, bound: set[tuple[str, str]]
+    spec: Spec,
+    features: list[FeatureDoc],
+    results: Results,
+    bound: set[tuple[str, str]],
+    units: list[dict[str, Any]],
+    selected: bool,
 ) -> list[dict[str, Any]]:
     runs_by_scenario: dict[tuple[str, str], list[Run]] = {}
     for run in results.scenario_runs.values():
@@ -75,10 +124,19 @@ def _stories(
                 runs_by_scenario.get((s.feature_file, s.name), []),
                 (s.feature_file, s.name) in bound,
                 drift.get(s.tag_value("acceptance") or ""),
+                selected,
             )
             for feature in story_features
             for s in feature.scenarios
         ]
+        requirements = sorted({r for s in scenarios for r in s["requirements"]})
+        # A failing unit test counts against every story whose requirements it covers.
+        failing_tests = [
+            {**u, "requirements": sorted(set(u["covers"]) & set(requirements))}
+            for u in units
+            if u["status"] in FAILING and set(u["covers"]) & set(requirements)
+        ]
+        statuses = [s["status"] for s in scenarios] + [u["status"] for u in failing_tests]
         stories.append(
             {
                 "id": story_id,
@@ -86,8 +144,11 @@ def _stories(
                 "priority": first.tag_value("priority") or "—",
                 "sentence": spec_story.sentence if spec_story else first.description,
                 "feature_files": [feature.path for feature in story_features],
-                "status": _worst([s["status"] for s in scenarios]),
+                "status": _worst(statuses),
                 "counts": dict(Counter(s["status"] for s in scenarios)),
+                "failing_acceptance": [s["acceptance_id"] or s["name"] for s in scenarios if s["status"] in FAILING],
+                "failing_tests": failing_tests,
+                "requirements": requirements,
                 "scenarios": scenarios,
             }
         )
@@ -95,43 +156,47 @@ def _stories(
 
 
 def _requirements(
-    spec: Spec, stories: list[dict[str, Any]], results: Results, facts: dict[str, Any]
+    spec: Spec, stories: list[dict[str, Any]], units: list[dict[str, Any]], gates: dict[str, Gate]
 ) -> list[dict[str, Any]]:
-    outcomes = {run.nodeid: run.status for run in results.unit_runs.values()}
     requirements = []
     for fr_id, text in spec.requirements.items():
         scenarios = [
-            {"acceptance_id": s["acceptance_id"], "name": s["name"], "status": s["status"]}
+            {"acceptance_id": s["acceptance_id"], "name": s["name"], "status": s["status"], "anchor": s["anchor"]}
             for story in stories
             for s in story["scenarios"]
             if fr_id in s["requirements"]
         ]
-        units = [
-            {"nodeid": t["nodeid"], "status": outcomes.get(t["nodeid"], "not run")}
-            for t in facts.get("unit_tests", [])
-            if fr_id in t.get("covers", [])
+        unit_tests = [
+            {key: u[key] for key in ("nodeid", "status", "reason", "location")} for u in units if fr_id in u["covers"]
         ]
-        statuses = [entry["status"] for entry in scenarios + units]
+        gate = gates.get(GATED.get(fr_id, ""))
+        gate_entries = [{"name": gate.name, "status": "passed" if gate.passed else "failed"}] if gate else []
+        statuses = [entry["status"] for entry in scenarios + unit_tests + gate_entries]
+        status = _worst(statuses) if statuses else "unverified"
         requirements.append(
             {
                 "id": fr_id,
+                "anchor": anchor("requirement", fr_id),
                 "text": text,
                 "scenarios": scenarios,
-                "unit_tests": units,
-                "unit_test_counts": dict(Counter(u["status"] for u in units)),
-                "verified": bool(statuses),
-                "status": _worst(statuses) if statuses else "unverified",
+                "unit_tests": unit_tests,
+                "unit_test_counts": dict(Counter(u["status"] for u in unit_tests)),
+                "failing_tests": [u for u in unit_tests if u["status"] in FAILING],
+                "gates": gate_entries,
+                "not_checkable": NOT_CHECKABLE.get(fr_id, ""),
+                "verified": bool(statuses) or fr_id in NOT_CHECKABLE,
+                "status": NOT_CHECKABLE_STATUS if fr_id in NOT_CHECKABLE else status,
             }
         )
     return requirements
 
 
-def _criteria(spec: Spec, measured: Measurements, facts: dict[str, Any]) -> list[dict[str, Any]]:
+def _criteria(
+    spec: Spec, measured: Measurements, facts: dict[str, Any], gates: dict[str, Gate]
+) -> list[dict[str, Any]]:
     unit_tests = facts.get("unit_tests", [])
     documented = sum(1 for t in unit_tests if t["documented"])
-    classes = {t["class"] for t in unit_tests if t["class"]}
-    files = {t["file"] for t in unit_tests}
-    coze_files = {f for f in files if f.startswith("test_coze_")}
+    classes = gates["test classes"]
     values = {
         "SC-001": (f"{measured.collection_errors} import or collection errors", "measured"),
         "SC-002": (
@@ -139,13 +204,13 @@ def _criteria(spec: Spec, measured: Measurements, facts: dict[str, Any]) -> list
             if measured.coverage_percent is not None
             else ("checked in CI: uv run coze-acceptance --coverage (fails below 95 %)", "CI")
         ),
-        "SC-003": (f"{measured.duration_seconds:.2f} s for the run (limit 5 s)", "measured"),
+        "SC-003": (f"{measured.duration_seconds:.2f} s for the run (gate: under 5 s)", "gate"),
         "SC-004": (f"{measured.tests_run} test cases run (at least 30)", "measured"),
         "SC-007": (
-            f"{len(coze_files)} of {len(files)} unit-test files are test_coze_<area>.py; "
-            f"{sum(1 for c in classes if c.startswith('TestCoze'))} of {len(classes)} classes "
-            "are TestCoze<Area><Feature>",
-            "measured",
+            "the TestCoze<Area><Feature> naming is a gate over the Coze unit tests "
+            f"({'passed' if classes.passed else 'FAILED'}); the likeness to the Dify suite is "
+            f"{NOT_CHECKABLE_STATUS} (no Dify tests in this repository)",
+            "gate",
         ),
         "SC-008": (f"{documented} of {len(unit_tests)} unit tests have a docstring", "measured"),
     }
@@ -160,35 +225,47 @@ def _criteria(spec: Spec, measured: Measurements, facts: dict[str, Any]) -> list
     ]
 
 
-def build_report(spec: Spec, features: list[FeatureDoc], results: Results, measured: Measurements) -> dict[str, Any]:
+def build_report(
+    spec: Spec, features: list[FeatureDoc], results: Results, measured: Measurements, root: Path | None = None
+) -> dict[str, Any]:
     """The whole report as a JSON-ready dict; ``gates_passed`` and ``passed`` drive the exit status."""
     facts = results.facts
+    selected = not measured.selection
     bound = {(str(a), str(b)) for a, b in facts.get("bound", [])}
-    stories = _stories(spec, features, results, bound)
-    gates: list[Gate] = check_gates(spec, features, facts)
-    requirements = _requirements(spec, stories, results, facts)
+    units = _unit_entries(results, facts, selected)
+    stories = _stories(spec, features, results, bound, units, selected)
+    gates: list[Gate] = [*check_gates(spec, features, facts), run_time_gate(measured.duration_seconds)]
+    by_name = {g.name: g for g in gates}
+    requirements = _requirements(spec, stories, units, by_name)
     unverified = [r["id"] for r in requirements if not r["verified"]]
     gates.append(
-        Gate("unverified requirements", "every FR has a scenario or a unit test verifying it", tuple(unverified))
+        Gate("unverified requirements", "every FR has a scenario, unit test or gate verifying it", tuple(unverified))
     )
-    ran = [s for story in stories for s in story["scenarios"] if s["status"] != "not run"]
-    failing = [s for s in ran if s["status"] in ("failed", "undefined", "unbound")]
-    failing_units = [r.nodeid for r in results.unit_runs.values() if r.status in ("failed", "undefined")]
+    ran = [s for story in stories for s in story["scenarios"] if s["status"] not in ("not run", "deselected")]
+    failing = [s for s in ran if s["status"] in FAILING]
+    unit_failures = [
+        {"nodeid": r.nodeid, "status": r.status, "reason": r.reason, "location": r.location}
+        for r in results.unit_runs.values()
+        if r.status in FAILING
+    ]
+    env = environment(root or Path.cwd(), measured.command, list(measured.selection))
     return {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": env["date"],
         "command": measured.command,
         "selection": list(measured.selection),
+        "environment": env,
         "summary": {
             "scenarios": dict(Counter(s["status"] for story in stories for s in story["scenarios"])),
             "scenario_runs": len(results.scenario_runs),
             "tests_run": measured.tests_run,
             "duration_seconds": round(measured.duration_seconds, 3),
             "gates_passed": all(g.passed for g in gates),
-            "passed": not failing and not failing_units and bool(ran),
+            "passed": not failing and not unit_failures and bool(ran or results.unit_runs),
         },
+        "failing_tests": unit_failures,
         "stories": stories,
         "requirements": requirements,
-        "criteria": _criteria(spec, measured, facts),
+        "criteria": _criteria(spec, measured, facts, by_name),
         "gates": [
             {"name": g.name, "meaning": g.meaning, "passed": g.passed, "violations": list(g.violations)} for g in gates
         ],
