@@ -108,13 +108,17 @@ def _misplaced(facts: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
-def run_time_gate(duration_seconds: float) -> Gate:
-    """SC-003, measured on the run itself."""
-    over = duration_seconds >= RUN_TIME_LIMIT
+def run_time_gate(test_seconds: float) -> Gate:
+    """SC-003, measured on the run itself: the tests' own time (setup, call, teardown), summed over all tests.
+
+    Summed rather than wall-clock, so that a busy machine's start-up and scheduling delays cannot fail
+    it and a parallel run cannot hide a slow suite.
+    """
+    over = test_seconds >= RUN_TIME_LIMIT
     return Gate(
         "run time",
-        f"SC-003: every test completes in under {RUN_TIME_LIMIT:g} s",
-        (f"the tests took {duration_seconds:.2f} s",) if over else (),
+        f"SC-003: all tests together complete in under {RUN_TIME_LIMIT:g} s",
+        (f"the tests took {test_seconds:.2f} s",) if over else (),
     )
 
 

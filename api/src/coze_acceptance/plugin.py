@@ -244,9 +244,14 @@ def _step_usage(
     return unused, ambiguous
 
 
-def collection_facts(session: pytest.Session, items: list[pytest.Item]) -> dict[str, Any]:
-    """What was collected, before any ``-m``/``-k`` deselection: bound scenarios, step usage, unit tests."""
+def collection_facts(session: pytest.Session, items: list[pytest.Item], selected: set[str]) -> dict[str, Any]:
+    """What was collected, before any ``-m``/``-k`` deselection: bound scenarios, step usage, unit tests.
+
+    ``selected`` holds the node ids that survived deselection; the rest are reported as deselected.
+    """
     bound: dict[tuple[str, str, str], ScenarioTemplate] = {}
+    deselected_scenarios: set[tuple[str, str]] = set()
+    selected_scenarios: set[tuple[str, str]] = set()
     unit_tests: list[dict[str, Any]] = []
     modules: dict[str, bool] = {}
     for item in items:
@@ -257,6 +262,8 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item]) -> dict[
             modules[path] = bool(inspect.getdoc(module))
         if template is not None:
             bound[(template.feature.rel_filename, template.name, getattr(module, "__name__", ""))] = template
+            key = (template.feature.rel_filename, template.name)
+            (selected_scenarios if item.nodeid in selected else deselected_scenarios).add(key)
         else:
             cls = getattr(item, "cls", None)
             unit_tests.append(
@@ -268,6 +275,7 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item]) -> dict[
                     "covers": sorted({str(i) for mark in item.iter_markers("covers") for i in mark.args}),
                     "golden": [str(mark.args[0]) for mark in item.iter_markers("golden") if mark.args],
                     "xfail": [str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("xfail")],
+                    "selected": item.nodeid in selected,
                 }
             )
     unused, ambiguous = _step_usage(session, bound)
@@ -277,6 +285,7 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item]) -> dict[
         "ambiguous_steps": ambiguous,
         "unit_tests": unit_tests,
         "modules": modules,
+        "deselected_scenarios": sorted(deselected_scenarios - selected_scenarios),
     }
 
 
@@ -289,7 +298,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Record the session facts where the controller will find them."""
-    facts = collection_facts(session, session.stash.get(_ALL_ITEMS, session.items))
+    selected = {item.nodeid for item in session.items}
+    facts = collection_facts(session, session.stash.get(_ALL_ITEMS, session.items), selected)
     session.config.stash[FACTS_KEY] = facts
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:

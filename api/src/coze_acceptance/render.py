@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from coze_acceptance.results import FAILING
@@ -23,11 +25,12 @@ def verdict(report: dict[str, Any]) -> str:
     return "PASSED" if summary["passed"] and summary["gates_passed"] else "FAILED"
 
 
+_RESULTS = {"passed": "PASS", "xfailed": "PASS", "skipped": "SKIP", "deselected": "—", "not run": "NOTRUN"}
+
+
 def story_result(story: dict[str, Any]) -> str:
-    """``PASS`` only when everything that verifies the story passed."""
-    return (
-        "FAIL" if story["status"] in FAILING else ("PASS" if story["status"] == "passed" else story["status"].upper())
-    )
+    """``PASS`` only when everything that verifies the story passed; ``FAIL`` when anything failed."""
+    return "FAIL" if story["status"] in FAILING else _RESULTS.get(story["status"], story["status"])
 
 
 def _clip(text: str, width: int = _WIDTH) -> str:
@@ -447,3 +450,15 @@ def html(report: dict[str, Any]) -> str:
         f"<script>{_SCRIPT}</script></body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
+
+
+def write_reports(report: dict[str, Any], output: Path) -> list[Path]:
+    """Write ``traceability.{json,md,html}`` into the existing folder ``output``; return their paths."""
+    files = {
+        "traceability.json": json.dumps(report, indent=2) + "\n",
+        "traceability.md": markdown(report),
+        "traceability.html": html(report),
+    }
+    for name, text in files.items():
+        (output / name).write_text(text, encoding="utf-8")
+    return [output / name for name in files]

@@ -41,6 +41,8 @@ class Measurements:
     tests_run: int
     collection_errors: int
     coverage_percent: float | None = None
+    #: The tests' own time (setup, call and teardown), summed over every test.
+    test_seconds: float = 0.0
     command: str = "uv run coze-acceptance"
     selection: tuple[str, ...] = field(default_factory=tuple)
 
@@ -49,15 +51,21 @@ def _worst(statuses: list[str]) -> str:
     return max(statuses, key=STATUSES.index) if statuses else "not run"
 
 
+def _overall(statuses: list[str]) -> str:
+    """The worst status of what was selected; ``deselected`` only when nothing was."""
+    selected = [s for s in statuses if s != "deselected"]
+    return _worst(selected) if selected or not statuses else "deselected"
+
+
 def anchor(*parts: str) -> str:
     """An HTML id made of ``parts``."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts)).strip("-")
 
 
 def _scenario_entry(
-    scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: str | None, selected: bool
+    scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: str | None, deselected: bool
 ) -> dict[str, Any]:
-    idle = "not run" if selected else "deselected"
+    idle = "deselected" if deselected else "not run"
     status = _worst([r.status for r in runs]) if runs else (idle if bound else "unbound")
     first = next((r for r in runs if r.status in ("failed", "undefined")), None) or next(
         (r for r in runs if r.status == "skipped"), None
@@ -80,19 +88,19 @@ def _scenario_entry(
     }
 
 
-def _unit_entry(test: dict[str, Any], run: Run | None, selected: bool) -> dict[str, Any]:
+def _unit_entry(test: dict[str, Any], run: Run | None) -> dict[str, Any]:
     return {
         "nodeid": test["nodeid"],
-        "status": run.status if run else ("not run" if selected else "deselected"),
+        "status": run.status if run else ("not run" if test.get("selected", True) else "deselected"),
         "reason": run.reason if run else "",
         "location": run.location if run else "",
     }
 
 
-def _unit_entries(results: Results, facts: dict[str, Any], selected: bool) -> list[dict[str, Any]]:
+def _unit_entries(results: Results, facts: dict[str, Any]) -> list[dict[str, Any]]:
     """Every collected unit test with its outcome and the requirements it covers."""
     return [
-        {**_unit_entry(t, results.unit_runs.get(t["nodeid"]), selected), "covers": t.get("covers", [])}
+        {**_unit_entry(t, results.unit_runs.get(t["nodeid"])), "covers": t.get("covers", [])}
         for t in facts.get("unit_tests", [])
     ]
 
@@ -103,7 +111,7 @@ def _stories(
     results: Results,
     bound: set[tuple[str, str]],
     units: list[dict[str, Any]],
-    selected: bool,
+    deselected: set[tuple[str, str]],
 ) -> list[dict[str, Any]]:
     runs_by_scenario: dict[tuple[str, str], list[Run]] = {}
     for run in results.scenario_runs.values():
@@ -124,7 +132,7 @@ def _stories(
                 runs_by_scenario.get((s.feature_file, s.name), []),
                 (s.feature_file, s.name) in bound,
                 drift.get(s.tag_value("acceptance") or ""),
-                selected,
+                (s.feature_file, s.name) in deselected,
             )
             for feature in story_features
             for s in feature.scenarios
@@ -144,7 +152,7 @@ def _stories(
                 "priority": first.tag_value("priority") or "—",
                 "sentence": spec_story.sentence if spec_story else first.description,
                 "feature_files": [feature.path for feature in story_features],
-                "status": _worst(statuses),
+                "status": _overall(statuses),
                 "counts": dict(Counter(s["status"] for s in scenarios)),
                 "failing_acceptance": [s["acceptance_id"] or s["name"] for s in scenarios if s["status"] in FAILING],
                 "failing_tests": failing_tests,
@@ -172,7 +180,7 @@ def _requirements(
         gate = gates.get(GATED.get(fr_id, ""))
         gate_entries = [{"name": gate.name, "status": "passed" if gate.passed else "failed"}] if gate else []
         statuses = [entry["status"] for entry in scenarios + unit_tests + gate_entries]
-        status = _worst(statuses) if statuses else "unverified"
+        status = _overall(statuses) if statuses else "unverified"
         requirements.append(
             {
                 "id": fr_id,
@@ -204,7 +212,11 @@ def _criteria(
             if measured.coverage_percent is not None
             else ("checked in CI: uv run coze-acceptance --coverage (fails below 95 %)", "CI")
         ),
-        "SC-003": (f"{measured.duration_seconds:.2f} s for the run (gate: under 5 s)", "gate"),
+        "SC-003": (
+            f"the tests took {measured.test_seconds:.2f} s together (gate: under 5 s); "
+            f"{measured.duration_seconds:.2f} s wall clock with start-up and collection",
+            "gate",
+        ),
         "SC-004": (f"{measured.tests_run} test cases run (at least 30)", "measured"),
         "SC-007": (
             "the TestCoze<Area><Feature> naming is a gate over the Coze unit tests "
@@ -230,11 +242,11 @@ def build_report(
 ) -> dict[str, Any]:
     """The whole report as a JSON-ready dict; ``gates_passed`` and ``passed`` drive the exit status."""
     facts = results.facts
-    selected = not measured.selection
     bound = {(str(a), str(b)) for a, b in facts.get("bound", [])}
-    units = _unit_entries(results, facts, selected)
-    stories = _stories(spec, features, results, bound, units, selected)
-    gates: list[Gate] = [*check_gates(spec, features, facts), run_time_gate(measured.duration_seconds)]
+    deselected = {(str(a), str(b)) for a, b in facts.get("deselected_scenarios", [])}
+    units = _unit_entries(results, facts)
+    stories = _stories(spec, features, results, bound, units, deselected)
+    gates: list[Gate] = [*check_gates(spec, features, facts), run_time_gate(measured.test_seconds)]
     by_name = {g.name: g for g in gates}
     requirements = _requirements(spec, stories, units, by_name)
     unverified = [r["id"] for r in requirements if not r["verified"]]
@@ -259,6 +271,7 @@ def build_report(
             "scenario_runs": len(results.scenario_runs),
             "tests_run": measured.tests_run,
             "duration_seconds": round(measured.duration_seconds, 3),
+            "test_seconds": round(measured.test_seconds, 3),
             "gates_passed": all(g.passed for g in gates),
             "passed": not failing and not unit_failures and bool(ran or results.unit_runs),
         },

@@ -248,7 +248,7 @@ import pytest
 import respx
 
 from coze_acceptance.evidence import record_exchanges
-from coze_acceptance.tags import pytest_bdd_apply_tag
+from coze_acceptance.tags import pytest_bdd_apply_tag, pytest_itemcollected
 from tests.coze.steps.async_steps import bdd_event_loop
 from tests.coze.steps.conftest import pytest_bdd_before_step
 
