@@ -7,15 +7,17 @@ outside the naming and docstring rules, and a scenario that talks to a mocked Co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from coze_acceptance.documents import load_features, parse_spec
 from coze_acceptance.report import Measurements, build_report
-from coze_acceptance.results import Results
+from coze_acceptance.results import WORKER_OUTPUT, Results
 
 SPEC = """\
 ### User Story 1 - SDK Installation and Configuration (Priority: P1)
@@ -277,6 +279,36 @@ FILES = {
 }
 
 
+class ThroughXdist:
+    """Hands every report to ``results`` the way a pytest-xdist controller receives it.
+
+    Each report goes through pytest's own serialization hooks, as between a worker and the
+    controller, and the session facts arrive as a worker's ``workeroutput`` when it finishes.
+    """
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        self.config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+        config.workeroutput = {}  # type: ignore[attr-defined]  # what xdist gives a worker's config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        assert self.config is not None
+        data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
+        received = self.config.hook.pytest_report_from_serializable(
+            config=self.config, data=json.loads(json.dumps(data))
+        )
+        self.results.pytest_runtest_logreport(received)
+
+    def finish(self) -> None:
+        """The worker is done: its session facts reach the controller."""
+        assert self.config is not None
+        output = {WORKER_OUTPUT: self.config.workeroutput[WORKER_OUTPUT]}  # type: ignore[attr-defined]
+        self.results.pytest_testnodedown(SimpleNamespace(workeroutput=output), None)
+
+
 @dataclass(frozen=True)
 class DemoRun:
     """The demo project's folder, its inner run's exit code, the results and the report built from them."""
@@ -285,6 +317,8 @@ class DemoRun:
     exit_code: int
     results: Results
     report: dict[str, Any]
+    #: The same run's results as an xdist controller would have folded them.
+    via_xdist: Results = field(default_factory=Results)
 
 
 def write_demo(root: Path) -> None:
@@ -297,8 +331,9 @@ def write_demo(root: Path) -> None:
 def run_demo(pytester: pytest.Pytester, *args: str) -> DemoRun:
     """Run the demo project in ``pytester``'s folder with the acceptance plugin and build its report."""
     write_demo(pytester.path)
-    results = Results()
-    recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *args, plugins=[results])
+    results, relay = Results(), ThroughXdist(Results())
+    recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *args, plugins=[results, relay])
+    relay.finish()
     measured = Measurements(duration_seconds=0.1, tests_run=3, collection_errors=0)
     report = build_report(parse_spec(SPEC), load_features(pytester.path / "features", pytester.path), results, measured)
-    return DemoRun(pytester.path, int(recorded.ret or 0), results, report)
+    return DemoRun(pytester.path, int(recorded.ret or 0), results, report, relay.results)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from coze_acceptance.documents import FeatureDoc, load_features, load_spec
+from coze_acceptance.exports import write_exports
 from coze_acceptance.render import terminal_table, write_reports
 from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import Results
@@ -205,11 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     report = build_report(load_spec(SPEC), features, results, measured, root)
     write_reports(report, output)
+    write_exports(features, results, duration, output)
 
     print()
     print(terminal_table(report))
     print(f"\nreport: {(output / 'traceability.html').resolve().as_uri()}")
-    print(f"        (also traceability.md and traceability.json in {output.resolve()})")
+    print(f"        (with traceability.md, traceability.json, cucumber.json and junit.xml in {output.resolve()})")
     problems = []
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not report["summary"]["passed"]:
         problems.append("tests failed")
