@@ -203,7 +203,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d8dde6;padd
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d8dde6;padding:.35rem .5rem;vertical-align:top;text-align:left}
 th{background:#f2f4f8}
 .s{display:inline-block;max-width:100%;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;white-space:normal;overflow-wrap:anywhere}
-.passed,.matches,.PASS,.xfailed{background:#dcf5e3;color:#13602c}
+.passed,.matches,.PASS,.PASSED,.xfailed{background:#dcf5e3;color:#13602c}
 .failed,.undefined,.unbound,.FAILED,.FAIL,.unverified,.DIFFERS,.MISSING,.rejects,.drops{background:#fde2e1;color:#8a1712}
 .skipped,.not-run,.not-reached,.deselected,.not-checkable-here,.unknown{background:#fff3cd;color:#6b4e00}
 .muted{color:#5b6472}code,pre{font-size:12px}
@@ -301,7 +301,8 @@ def _run_html(run: dict[str, Any]) -> str:
 
 def _scenario_html(story: dict[str, Any], s: dict[str, Any]) -> str:
     failing = s["status"] in ("failed", "undefined")
-    body = [f"<p class='muted'>{escape(s['location'])} · requirements {_req_links(s['requirements']) or '—'}"]
+    opened = s["status"] in FAILING or (s["verbatim"] or "matches") != "matches"
+    body = [f"<p class='muted'>{escape(s['location'])}"]
     body.append(f" · spec text {_badge(s['verbatim'])}</p>" if s["verbatim"] else "</p>")
     if failing:
         body.append(
@@ -319,10 +320,9 @@ def _scenario_html(story: dict[str, Any], s: dict[str, Any]) -> str:
     tags = " ".join([*s["tags"], s["acceptance_id"], *s["requirements"]])
     return (
         f"<details class='scenario' id='{escape(s['anchor'])}' data-status='{escape(s['status'])}' "
-        f"data-story='{escape(story['id'])}' data-tags='{escape(tags)}'{' open' if failing else ''}>"
-        f"<summary><b>{escape(s['acceptance_id'])}</b> {escape(s['name'])} {_badge(s['status'])}</summary>"
-        + "".join(body)
-        + "</details>"
+        f"data-story='{escape(story['id'])}' data-tags='{escape(tags)}'{' open' if opened else ''}>"
+        f"<summary><b>{escape(s['acceptance_id'])}</b> {escape(s['name'])} {_badge(s['status'])}"
+        f" <span class='muted'>{_req_links(s['requirements'])}</span></summary>" + "".join(body) + "</details>"
     )
 
 
