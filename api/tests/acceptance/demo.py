@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from coze_acceptance.conformance import load_index
 from coze_acceptance.documents import load_features, parse_spec
 from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import WORKER_OUTPUT, Results
@@ -224,6 +225,47 @@ def test_loose() -> None:
     pass
 """
 
+# Golden wire files and their contract tests, built on the interface of api/tests/coze/wire: one
+# parsed without loss, one a known disagreement (a strict xfail naming it), one without a test.
+WIRE_INDEX = """\
+[[golden]]
+file = "bots/retrieve_ok.json"
+endpoint = "GET /v1/bots/:bot_id"
+case = "success"
+sources = ["DOCS retrieve-bot.md"]
+
+[[golden]]
+file = "workflows/history_no_trim.json"
+endpoint = "GET /v1/workflows/:workflow_id/run_histories/:execute_id"
+case = "success without is_output_trimmed"
+sources = ["DOCS workflow-history.md"]
+
+[[golden]]
+file = "bots/list_empty.json"
+endpoint = "GET /v1/bots/:bot_id"
+case = "empty"
+sources = ["GO bots.go"]
+"""
+
+CONTRACT_TESTS = """\
+'''Demo contract tests.'''
+import pytest
+
+
+class TestCozeDemoContract:
+    '''The demo's contract tests.'''
+
+    @pytest.mark.golden("bots/retrieve_ok.json")
+    def test_bot_parses(self) -> None:
+        '''cozepy keeps every documented key.'''
+
+    @pytest.mark.golden("workflows/history_no_trim.json")
+    @pytest.mark.xfail(strict=True, reason="cozepy requires is_output_trimmed, which the docs omit")
+    def test_history_parses(self) -> None:
+        '''cozepy rejects the documented history.'''
+        raise ValueError("is_output_trimmed: field required")
+"""
+
 INI = """\
 [pytest]
 addopts = --strict-markers --disable-plugin-autoload -p pytest_bdd.plugin -p asyncio -p no:cacheprovider
@@ -274,6 +316,8 @@ FILES = {
     "features/async.feature": ASYNC_FEATURE,
     "test_demo_steps.py": STEPS,
     "test_coze_demo.py": UNIT_TESTS,
+    "test_coze_contract_demo.py": CONTRACT_TESTS,
+    "wire/index.toml": WIRE_INDEX,
     "conftest.py": CONFTEST,
     "pytest.ini": INI,
 }
@@ -335,5 +379,7 @@ def run_demo(pytester: pytest.Pytester, *args: str) -> DemoRun:
     recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *args, plugins=[results, relay])
     relay.finish()
     measured = Measurements(duration_seconds=0.1, tests_run=3, collection_errors=0)
-    report = build_report(parse_spec(SPEC), load_features(pytester.path / "features", pytester.path), results, measured)
+    features = load_features(pytester.path / "features", pytester.path)
+    index = load_index(pytester.path / "wire" / "index.toml")
+    report = build_report(parse_spec(SPEC), features, results, measured, pytester.path, index)
     return DemoRun(pytester.path, int(recorded.ret or 0), results, report, relay.results)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from coze_acceptance.conformance import load_index
 from coze_acceptance.documents import FeatureDoc, load_features, load_spec
 from coze_acceptance.exports import write_exports
 from coze_acceptance.render import terminal_table, write_reports
@@ -30,6 +31,8 @@ TESTS_DIR = "api/tests"
 FEATURES_DIR = Path("features")
 SPEC = Path("docs/spec.md")
 DEFAULT_OUTPUT = Path("reports")
+#: The golden wire files the conformance section reports on.
+WIRE_INDEX = Path("api/tests/coze/wire/index.toml")
 COVERAGE_FLOOR = 95.0
 
 
@@ -204,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command=" ".join(["coze-acceptance", *(argv if argv is not None else sys.argv[1:])]),
         selection=tuple(filter(None, [expression])),
     )
-    report = build_report(load_spec(SPEC), features, results, measured, root)
+    report = build_report(load_spec(SPEC), features, results, measured, root, load_index(WIRE_INDEX))
     write_reports(report, output)
     write_exports(features, results, duration, output)
 

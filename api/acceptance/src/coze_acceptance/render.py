@@ -188,7 +188,8 @@ def _md_conformance(endpoints: list[dict[str, Any]]) -> list[str]:
     for endpoint in endpoints:
         out += [f"### {endpoint['endpoint']}", "", "| Golden file | Case | cozepy | Detail |", "|---|---|---|---|"]
         for g in endpoint["goldens"]:
-            out.append(f"| `{g['file']}` | {_md_cell(g['case'])} | {g['verdict']} | {_md_cell(g['detail'] or '—')} |")
+            detail = f"{g['detail'] or '—'} (sources: {'; '.join(g['sources'])})"
+            out.append(f"| `{g['file']}` | {_md_cell(g['case'])} | {g['verdict']} | {_md_cell(detail)} |")
         out.append("")
     return out
 
@@ -203,8 +204,8 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d8dde6;padd
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d8dde6;padding:.35rem .5rem;vertical-align:top;text-align:left}
 th{background:#f2f4f8}
 .s{display:inline-block;max-width:100%;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;white-space:normal;overflow-wrap:anywhere}
-.passed,.matches,.PASS,.PASSED,.xfailed{background:#dcf5e3;color:#13602c}
-.failed,.undefined,.unbound,.FAILED,.FAIL,.unverified,.DIFFERS,.MISSING,.rejects,.drops{background:#fde2e1;color:#8a1712}
+.passed,.matches,.PASS,.PASSED,.xfailed,.lossless{background:#dcf5e3;color:#13602c}
+.failed,.undefined,.unbound,.FAILED,.FAIL,.unverified,.DIFFERS,.MISSING,.disagrees,.untested{background:#fde2e1;color:#8a1712}
 .skipped,.not-run,.not-reached,.deselected,.not-checkable-here,.unknown{background:#fff3cd;color:#6b4e00}
 .muted{color:#5b6472}code,pre{font-size:12px}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f7f9;border:1px solid #e3e6ec;padding:.5rem;margin:.3rem 0;max-width:100%}
@@ -387,7 +388,8 @@ def _conformance_html(endpoints: list[dict[str, Any]]) -> str:
     for endpoint in endpoints:
         rows = [
             f"<tr><td><code>{escape(g['file'])}</code></td><td>{escape(g['case'])}</td><td>{_badge(g['verdict'])}</td>"
-            f"<td>{escape(g['detail']) or '—'}</td></tr>"
+            f"<td>{escape(g['detail']) or '—'}<br><span class='muted'>sources: {escape('; '.join(g['sources']))}</span>"
+            "</td></tr>"
             for g in endpoint["goldens"]
         ]
         parts.append(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coze_acceptance.conformance import conformance
 from coze_acceptance.documents import FeatureDoc, ScenarioDoc, Spec
 from coze_acceptance.environment import environment
 from coze_acceptance.gates import EDGE_STORY, Gate, check_gates, run_time_gate, verbatim
@@ -238,9 +239,17 @@ def _criteria(
 
 
 def build_report(
-    spec: Spec, features: list[FeatureDoc], results: Results, measured: Measurements, root: Path | None = None
+    spec: Spec,
+    features: list[FeatureDoc],
+    results: Results,
+    measured: Measurements,
+    root: Path | None = None,
+    wire_index: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The whole report as a JSON-ready dict; ``gates_passed`` and ``passed`` drive the exit status."""
+    """The whole report as a JSON-ready dict; ``gates_passed`` and ``passed`` drive the exit status.
+
+    ``wire_index`` holds the golden wire files (``[[golden]]`` tables) for the conformance section.
+    """
     facts = results.facts
     bound = {(str(a), str(b)) for a, b in facts.get("bound", [])}
     deselected = {(str(a), str(b)) for a, b in facts.get("deselected_scenarios", [])}
@@ -279,6 +288,7 @@ def build_report(
         "stories": stories,
         "requirements": requirements,
         "criteria": _criteria(spec, measured, facts, by_name),
+        "conformance": conformance(wire_index or [], results),
         "gates": [
             {"name": g.name, "meaning": g.meaning, "passed": g.passed, "violations": list(g.violations)} for g in gates
         ],
