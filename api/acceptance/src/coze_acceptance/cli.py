@@ -12,7 +12,9 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -186,18 +188,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
 
     os.chdir(root)  # test paths, feature files and the spec are relative to the project root
-    coverage_file = output / "coverage.json"
     results, counter = Results(), _Counter()
-    start = time.perf_counter()
-    exit_code = pytest.main(_pytest_args(args, expression, coverage_file), plugins=[results, counter])
-    duration = time.perf_counter() - start
-    if exit_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
-        return int(exit_code)  # pytest has said what went wrong; a report of nothing would only add noise
-
-    output.mkdir(exist_ok=True)
-    coverage = None
-    if args.coverage and coverage_file.exists():
-        coverage = float(json.loads(coverage_file.read_text(encoding="utf-8"))["totals"]["percent_covered"])
+    # Coverage goes to a scratch folder first: a run that ends in a usage error writes nothing.
+    with tempfile.TemporaryDirectory() as scratch:
+        coverage_file = Path(scratch) / "coverage.json"
+        start = time.perf_counter()
+        exit_code = pytest.main(_pytest_args(args, expression, coverage_file), plugins=[results, counter])
+        duration = time.perf_counter() - start
+        if exit_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
+            return int(exit_code)  # pytest has said what went wrong; a report of nothing would only add noise
+        output.mkdir(parents=args.output is None, exist_ok=True)  # --output creates its final folder only
+        coverage = None
+        if args.coverage and coverage_file.exists():
+            coverage = float(json.loads(coverage_file.read_text(encoding="utf-8"))["totals"]["percent_covered"])
+            shutil.copy(coverage_file, output / "coverage.json")
     measured = Measurements(
         duration_seconds=duration,
         test_seconds=counter.seconds,
