@@ -55,8 +55,12 @@ def terminal_table(report: dict[str, Any]) -> str:
         lines.append(f"{story['id']:6}{story['priority']:5}{story_result(story):7}{counts}")
         if story["failing_acceptance"]:
             lines += _wrap("failing: " + ", ".join(story["failing_acceptance"]), 6)
+        for s in story["scenarios"]:
+            if s["status"] in ("failed", "undefined"):
+                where = " ".join(filter(None, [s["failure_location"] or s["location"], s["failure_definition"]]))
+                lines += _wrap(f"{s['acceptance_id'] or s['name']} at {where}: {s['reason']}", 8)
         for test in story["failing_tests"]:
-            lines += _wrap(f"unit test {test['status']}: {test['nodeid']}", 6)
+            lines += _wrap(f"unit test {test['status']} ({', '.join(test['requirements'])}): {test['nodeid']}", 6)
             lines += _wrap(f"{test['location']}: {test['reason']}", 8)
     lines.append(FOOTNOTE)
     unowned = [t for t in report["failing_tests"] if not any(t["nodeid"] in _story_tests(s) for s in report["stories"])]
@@ -215,6 +219,7 @@ details.scenario>summary{cursor:pointer}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;background:#f2f4f8;padding:.5rem;border-radius:.4rem}
 .filters label{display:flex;gap:.3rem;align-items:center}.filters input,.filters select{max-width:12rem}
 .hidden{display:none}
+table.steps td:not(:first-child),table.steps th:not(:first-child){white-space:nowrap;width:1%}
 """
 
 # Filters scenarios by status, story and tag, and opens the scenario a link lands on. Inline, so the
@@ -297,7 +302,11 @@ def _run_html(run: dict[str, Any]) -> str:
     ]
     title = f"{run['kind'] or 'run'}: "
     head = f"<p>{escape(title)}{_badge(run['status'])} <span class='muted'>{run['duration']:.3f} s</span></p>"
-    return head + (_table(["Step", "Status", "Duration"], rows) if rows else "") + _exchanges_html(run["exchanges"])
+    return (
+        head
+        + (_table(["Step", "Status", "Duration"], rows, "steps") if rows else "")
+        + _exchanges_html(run["exchanges"])
+    )
 
 
 def _scenario_html(story: dict[str, Any], s: dict[str, Any]) -> str:
