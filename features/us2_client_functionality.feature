@@ -6,7 +6,7 @@ Feature: Basic Coze Client Functionality Testing
 
   Independent Test: Can be tested independently by running pytest suite that validates client initialization, authentication patterns, and basic client properties using mocks.
 
-  @acceptance:US2-AS1 @fr:FR-003 @fr:FR-004 @fr:FR-005 @fr:FR-012 @fr:FR-015 @parity
+  @acceptance:US2-AS1 @fr:FR-003 @fr:FR-004 @fr:FR-005 @fr:FR-015 @parity
   Scenario: Sync and async clients initialise with correct authentication
     Given test fixtures for API credentials
     When tests execute client initialization

@@ -26,7 +26,7 @@ from tests.coze.coze_factories import (
     request_json,
 )
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012", "FR-015")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012")]
 
 OTHER_IDS = ["7484523878849822501", "7484523878849822502"]
 

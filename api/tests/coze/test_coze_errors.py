@@ -40,7 +40,7 @@ from tests.coze.coze_factories import (
     sse_response,
 )
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-015", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-017")]
 
 RETRIEVE = "/v1/bot/get_online_info"
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
