@@ -204,7 +204,7 @@ _CSS = """
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:75rem;color:#1d2430;padding:0 1rem;overflow-wrap:anywhere}
 h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d8dde6;padding-bottom:.3rem}h3{margin:1rem 0 .3rem}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%}.scroll>table{min-width:42rem}
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d8dde6;padding:.35rem .5rem;vertical-align:top;text-align:left}
 th{background:#f2f4f8}
 .s{display:inline-block;max-width:100%;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;white-space:normal;overflow-wrap:anywhere}
