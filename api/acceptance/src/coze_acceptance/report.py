@@ -214,7 +214,8 @@ def _criteria(
             else ("checked in CI: uv run coze-acceptance --coverage (fails below 95 %)", "CI")
         ),
         "SC-003": (
-            f"the tests took {measured.test_seconds:.2f} s together (gate: under 5 s); "
+            f"the tests took {measured.test_seconds:.2f} s together "
+            f"(gate: under 5 s{', not judged under coverage' if measured.coverage_percent is not None else ''}); "
             f"{measured.duration_seconds:.2f} s wall clock with start-up and collection",
             "gate",
         ),
@@ -255,7 +256,10 @@ def build_report(
     deselected = {(str(a), str(b)) for a, b in facts.get("deselected_scenarios", [])}
     units = _unit_entries(results, facts)
     stories = _stories(spec, features, results, bound, units, deselected)
-    gates: list[Gate] = [*check_gates(spec, features, facts), run_time_gate(measured.test_seconds)]
+    gates: list[Gate] = [
+        *check_gates(spec, features, facts),
+        run_time_gate(measured.test_seconds, measured.coverage_percent is not None),
+    ]
     by_name = {g.name: g for g in gates}
     requirements = _requirements(spec, stories, units, by_name)
     unverified = [r["id"] for r in requirements if not r["verified"]]
