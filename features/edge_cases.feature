@@ -4,7 +4,7 @@ Feature: Edge cases
   Every error the integration raises is typed, carries the Coze logid when Coze sent one, never shows
   the token, and keeps whatever data had already arrived.
 
-  @acceptance:EC-1 @fr:FR-015 @fr:FR-017 @parity
+  @acceptance:EC-1 @fr:FR-017 @parity
   Scenario: What happens when Coze API token is invalid or expired during client initialization?
     Given a client whose token Coze rejects as invalid or expired
     When the client checks its credentials

@@ -17,6 +17,7 @@ import respx
 from cozepy import COZE_CN_BASE_URL, AsyncCoze, Coze
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from coze_acceptance.tags import pytest_itemcollected  # noqa: F401  (covers ids selectable with -m)
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.clients import build_async_coze, build_coze
 from coze_integration.polling import PollPolicy

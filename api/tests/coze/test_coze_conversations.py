@@ -30,7 +30,7 @@ from tests.coze.coze_factories import (
 )
 from tests.coze.wire import golden, golden_response
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012", "FR-015")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012")]
 
 OTHER_IDS = ["7484523878849822501", "7484523878849822502"]
 #: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.

@@ -42,7 +42,7 @@ from tests.coze.coze_factories import (
 from tests.coze.wire import LOGID as WIRE_LOGID
 from tests.coze.wire import golden, golden_response
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-015", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-017")]
 
 RETRIEVE = "/v1/bot/get_online_info"
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"

@@ -14,7 +14,7 @@ from cozepy import COZE_CN_BASE_URL
 from coze_integration.errors import CozeConfigurationError
 from coze_integration.settings import CozeSettings
 
-pytestmark = pytest.mark.covers("FR-003", "FR-013", "FR-014")
+pytestmark = pytest.mark.covers("FR-013", "FR-014")
 
 
 @pytest.fixture

@@ -58,13 +58,14 @@ class ScenarioDoc(_Tagged):
 
 @dataclass(frozen=True)
 class FeatureDoc(_Tagged):
-    """A feature file: its name, description, tags and scenarios."""
+    """A feature file: its name, description, tags, scenarios and the line of its ``Feature:`` keyword."""
 
     path: str
     name: str
     description: str
     tags: tuple[str, ...]
     scenarios: tuple[ScenarioDoc, ...]
+    line: int = 1
 
 
 def _parse(text: str, origin: str) -> dict[str, Any]:
@@ -105,7 +106,7 @@ def parse_feature(text: str, path: str) -> FeatureDoc:
         if "scenario" in child
     )
     description = " ".join(line.strip() for line in feature.get("description", "").splitlines() if line.strip())
-    return FeatureDoc(path, feature["name"], description, _tags(feature), scenarios)
+    return FeatureDoc(path, feature["name"], description, _tags(feature), scenarios, feature["location"]["line"])
 
 
 def load_features(features_dir: Path, root: Path) -> list[FeatureDoc]:

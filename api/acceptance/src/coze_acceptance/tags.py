@@ -51,3 +51,14 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool:
     mark = getattr(pytest.mark, parsed.marker)
     (mark(id=parsed.id) if parsed.id else mark)(function)
     return True
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """``covers("FR-006", "FR-015")`` also becomes ``covers(id="FR-006")`` and ``covers(id="FR-015")``.
+
+    pytest's ``-m`` matches keyword arguments only, so this is what makes
+    ``-m "covers(id='FR-013')"`` select the unit tests of one requirement. Import it into a conftest.
+    """
+    for mark in list(item.iter_markers("covers")):
+        for requirement in mark.args:
+            item.add_marker(pytest.mark.covers(id=str(requirement)))

@@ -5,14 +5,21 @@ Each gate names what it protects against; a run with any violation fails.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from typing import Any
 
 from coze_acceptance.documents import FeatureDoc, ScenarioDoc, Spec, StepDoc
 from coze_acceptance.tags import parse_tag
 
 EDGE_STORY = "EDGE"
+#: The Coze unit tests, which follow the Dify layout: ``TestCoze<Area><Feature>`` classes.
+COZE_UNIT_TESTS = "test_coze_*.py"
+_COZE_CLASS = re.compile(r"TestCoze[A-Z][A-Za-z0-9]*")
+#: SC-003: every test completes in under this many seconds.
+RUN_TIME_LIMIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,38 @@ def _tag_violations(features: list[FeatureDoc]) -> list[str]:
     return violations
 
 
+def _undocumented(facts: dict[str, Any]) -> list[str]:
+    modules = [f"{path}: no module docstring" for path, ok in sorted(facts.get("modules", {}).items()) if not ok]
+    tests = [f"{t['nodeid']}: no docstring" for t in facts.get("unit_tests", []) if not t["documented"]]
+    return modules + tests
+
+
+def _misplaced(facts: dict[str, Any]) -> list[str]:
+    found = set()
+    for test in facts.get("unit_tests", []):
+        if not fnmatch(test["file"], COZE_UNIT_TESTS):
+            continue
+        if test["class"] is None:
+            found.add(f"{test['nodeid']}: not in a TestCoze<Area><Feature> class")
+        elif not _COZE_CLASS.fullmatch(test["class"]):
+            found.add(f"{test['nodeid'].rsplit('::', 1)[0]}: class name is not TestCoze<Area><Feature>")
+    return sorted(found)
+
+
+def run_time_gate(test_seconds: float, traced: bool = False) -> Gate:
+    """SC-003, measured on the run itself: the tests' own time (setup, call, teardown), summed over all tests.
+
+    Summed rather than wall-clock, so that a busy machine's start-up and scheduling delays cannot fail
+    it and a parallel run cannot hide a slow suite. A run under coverage (``traced``) is not judged:
+    tracing every line slows every test, and the gate is about the tests, not the tracer.
+    """
+    meaning = f"SC-003: all tests together complete in under {RUN_TIME_LIMIT:g} s"
+    if traced:
+        return Gate("run time", meaning + " (not judged under --coverage, which slows every line)", ())
+    over = test_seconds >= RUN_TIME_LIMIT
+    return Gate("run time", meaning, (f"the tests took {test_seconds:.2f} s",) if over else ())
+
+
 def check_gates(spec: Spec, features: list[FeatureDoc], facts: dict[str, Any]) -> list[Gate]:
     """Every gate, in the order the report lists them."""
     scenarios = [s for f in features for s in f.scenarios]
@@ -125,4 +164,14 @@ def check_gates(spec: Spec, features: list[FeatureDoc], facts: dict[str, Any]) -
             tuple(_tag_violations(features)),
         ),
         Gate("spec drift", "acceptance scenarios repeat docs/spec.md word for word", tuple(drift)),
+        Gate(
+            "docstrings",
+            "FR-018: every test module and every unit test has a docstring",
+            tuple(_undocumented(facts)),
+        ),
+        Gate(
+            "test classes",
+            f"FR-019: every test in {COZE_UNIT_TESTS} is in a TestCoze<Area><Feature> class",
+            tuple(_misplaced(facts)),
+        ),
     ]

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Generator
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -26,7 +28,8 @@ from pytest_bdd.parser import Feature, Scenario, ScenarioTemplate, Step
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from coze_acceptance.results import COVERS, FACTS_KEY, PROPERTY, WORKER_OUTPUT
+from coze_acceptance.evidence import EXCHANGES_KEY
+from coze_acceptance.results import COVERS, FACTS_KEY, GOLDEN, PROPERTY, WORKER_OUTPUT, clean_message
 
 _STEP_STATE = pytest.StashKey[dict[str, Any]]()
 _ALL_ITEMS = pytest.StashKey[list[pytest.Item]]()
@@ -53,36 +56,140 @@ def scenario_facts(item: pytest.Item, template: ScenarioTemplate) -> dict[str, A
     }
 
 
+def _source_line(function: Callable[..., Any], root: Path) -> str:
+    """``file:line`` of a step definition, through decorators such as ``@async_step``."""
+    function = inspect.unwrap(function)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return getattr(function, "__qualname__", repr(function))
+    path = Path(code.co_filename)
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+    return f"{shown}:{code.co_firstlineno}"
+
+
+def _state(request: pytest.FixtureRequest) -> dict[str, Any]:
+    state: dict[str, Any] = request.node.stash.setdefault(_STEP_STATE, {})
+    return state
+
+
+def _step_record(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step) -> dict[str, Any]:
+    """The record of ``step`` in this run; the list holds every step of the scenario, in order."""
+    state = _state(request)
+    if "steps" not in state:
+        state["steps"] = [
+            {
+                "keyword": s.keyword.strip(),
+                "text": s.name,
+                "location": f"{feature.rel_filename}:{s.line_number}",
+                "status": "not reached",
+                "duration": 0.0,
+                "definition": "",
+            }
+            for s in scenario.steps
+        ]
+    index = next(i for i, s in enumerate(scenario.steps) if s is step)
+    record: dict[str, Any] = state["steps"][index]
+    return record
+
+
+def _finish(record: dict[str, Any], status: str) -> None:
+    record["status"] = status
+    record["duration"] = round(time.perf_counter() - record.pop("started", time.perf_counter()), 4)
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario) -> None:
+    """List the scenario's steps, each *not reached* until it runs."""
+    if scenario.steps:
+        _step_record(request, feature, scenario, scenario.steps[0])
+
+
+@pytest.hookimpl(tryfirst=True)  # before any hook that rejects the step, so it counts as started
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step, step_func: Callable[..., Any]
+) -> None:
+    """Start the step's clock and note its definition."""
+    record = _step_record(request, feature, scenario, step)
+    record["started"] = time.perf_counter()
+    record["definition"] = _source_line(step_func, request.config.rootpath)
+    _state(request)["current"] = record
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step) -> None:
+    """The step passed."""
+    _finish(_step_record(request, feature, scenario, step), "passed")
+    _state(request).pop("current", None)
+
+
 def pytest_bdd_step_error(
     request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step, exception: Exception
 ) -> None:
-    """Remember the first failing step and its message."""
-    state = request.node.stash.setdefault(_STEP_STATE, {})
-    message = f"{type(exception).__name__}: {exception}".strip()
-    state.setdefault("failed_step", {"step": _step_text(step), "message": message[:500]})
+    """The step failed: remember it, its message and both of its locations."""
+    record = _step_record(request, feature, scenario, step)
+    _finish(record, "failed")
+    _state(request).pop("current", None)
+    message = clean_message(f"{type(exception).__name__}: {exception}")
+    _state(request).setdefault(
+        "failed_step",
+        {
+            "step": _step_text(step),
+            "message": message[:2000],
+            "location": record["location"],
+            "definition": record["definition"],
+        },
+    )
 
 
 def pytest_bdd_step_func_lookup_error(
     request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step, exception: Exception
 ) -> None:
     """Remember a step with no definition: the scenario is *undefined*, not failed or passed."""
-    request.node.stash.setdefault(_STEP_STATE, {}).setdefault("undefined_step", _step_text(step))
+    record = _step_record(request, feature, scenario, step)
+    record["status"] = "undefined"
+    _state(request).setdefault("undefined_step", {"step": _step_text(step), "location": record["location"]})
+
+
+def _settle_current_step(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A step that started but never finished was skipped, or failed outside the step body."""
+    state = item.stash.get(_STEP_STATE, {})
+    record = state.pop("current", None)
+    if record is None:
+        return
+    _finish(record, "skipped" if report.skipped else "failed")
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        state.setdefault(
+            "failed_step",
+            {
+                "step": f"{record['keyword']} {record['text']}",
+                "message": clean_message(crash.message if crash is not None else report.longreprtext)[:2000],
+                "location": record["location"],
+                "definition": record["definition"],
+            },
+        )
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     """Attach scenario facts, or a unit test's requirement ids, to every phase's report."""
-    report = yield
+    report: pytest.TestReport = yield
     template = _template(item)
     if template is not None:
+        if report.when == "call":
+            _settle_current_step(item, report)
         facts = scenario_facts(item, template)
-        step_state: dict[str, Any] = item.stash.get(_STEP_STATE, {})
-        facts.update(step_state)
+        state: dict[str, Any] = item.stash.get(_STEP_STATE, {})
+        facts.update(state)
+        exchanges = item.stash.get(EXCHANGES_KEY, None)
+        if exchanges is not None:
+            facts["exchanges"] = exchanges
         report.user_properties.append((PROPERTY, facts))
     else:
         ids = sorted({str(i) for mark in item.iter_markers("covers") for i in mark.args})
         if ids:
             report.user_properties.append((COVERS, ids))
+        golden = [str(mark.args[0]) for mark in item.iter_markers("golden") if mark.args]
+        if golden:
+            report.user_properties.append((GOLDEN, golden))
     return report
 
 
@@ -137,24 +244,38 @@ def _step_usage(
     return unused, ambiguous
 
 
-def collection_facts(session: pytest.Session, items: list[pytest.Item]) -> dict[str, Any]:
-    """What was collected, before any ``-m``/``-k`` deselection: bound scenarios, step usage, unit tests."""
+def collection_facts(session: pytest.Session, items: list[pytest.Item], selected: set[str]) -> dict[str, Any]:
+    """What was collected, before any ``-m``/``-k`` deselection: bound scenarios, step usage, unit tests.
+
+    ``selected`` holds the node ids that survived deselection; the rest are reported as deselected.
+    """
     bound: dict[tuple[str, str, str], ScenarioTemplate] = {}
+    deselected_scenarios: set[tuple[str, str]] = set()
+    selected_scenarios: set[tuple[str, str]] = set()
     unit_tests: list[dict[str, Any]] = []
+    modules: dict[str, bool] = {}
     for item in items:
         template = _template(item)
-        module = getattr(getattr(item, "module", None), "__name__", "")
+        module = getattr(item, "module", None)
+        path = item.nodeid.split("::")[0]
+        if module is not None:
+            modules[path] = bool(inspect.getdoc(module))
         if template is not None:
-            bound[(template.feature.rel_filename, template.name, module)] = template
+            bound[(template.feature.rel_filename, template.name, getattr(module, "__name__", ""))] = template
+            key = (template.feature.rel_filename, template.name)
+            (selected_scenarios if item.nodeid in selected else deselected_scenarios).add(key)
         else:
             cls = getattr(item, "cls", None)
             unit_tests.append(
                 {
                     "nodeid": item.nodeid,
-                    "file": item.nodeid.split("::")[0].rsplit("/", 1)[-1],
+                    "file": path.rsplit("/", 1)[-1],
                     "class": cls.__name__ if cls else None,
                     "documented": bool(inspect.getdoc(getattr(item, "obj", None))),
                     "covers": sorted({str(i) for mark in item.iter_markers("covers") for i in mark.args}),
+                    "golden": [str(mark.args[0]) for mark in item.iter_markers("golden") if mark.args],
+                    "xfail": [str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("xfail")],
+                    "selected": item.nodeid in selected,
                 }
             )
     unused, ambiguous = _step_usage(session, bound)
@@ -163,6 +284,8 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item]) -> dict[
         "unused_steps": unused,
         "ambiguous_steps": ambiguous,
         "unit_tests": unit_tests,
+        "modules": modules,
+        "deselected_scenarios": sorted(deselected_scenarios - selected_scenarios),
     }
 
 
@@ -175,7 +298,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Record the session facts where the controller will find them."""
-    facts = collection_facts(session, session.stash.get(_ALL_ITEMS, session.items))
+    selected = {item.nodeid for item in session.items}
+    facts = collection_facts(session, session.stash.get(_ALL_ITEMS, session.items), selected)
     session.config.stash[FACTS_KEY] = facts
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
