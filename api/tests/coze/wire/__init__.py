@@ -13,8 +13,9 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,11 @@ def with_changes(body: Any, changes: Mapping[str, Any]) -> Any:
     return body
 
 
+def request_json(request: httpx.Request) -> Any:
+    """The JSON body the server received: what tests assert with literal wire keys."""
+    return json.loads(request.content)
+
+
 def golden_response(
     name: str,
     *,
@@ -106,10 +112,37 @@ def golden_response(
 
 def golden_stream(name: str, *, logid: str = LOGID, content_type: str | None = "text/event-stream") -> httpx.Response:
     """A server-sent-events response whose body is golden file ``name`` byte for byte."""
+    return event_stream(_text(name), logid=logid, content_type=content_type)
+
+
+class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that delivers its bytes and then fails the way a dropped connection does."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+        raise httpx.ReadError("connection reset by peer")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+        raise httpx.ReadError("connection reset by peer")
+
+
+def event_stream(
+    text: str, *, logid: str = LOGID, content_type: str | None = "text/event-stream", cut: bool = False
+) -> httpx.Response:
+    """An event stream of ``text``: a golden stream's prefix, or one with a faulty line appended.
+
+    With ``cut`` the connection drops after ``text`` instead of closing cleanly.
+    """
     headers = {"x-tt-logid": logid}
     if content_type is not None:
         headers["content-type"] = content_type
-    return httpx.Response(200, content=_text(name).encode(), headers=headers)
+    if cut:
+        return httpx.Response(200, headers=headers, stream=_CutStream(text.encode()))
+    return httpx.Response(200, content=text.encode(), headers=headers)
 
 
 @dataclass(frozen=True)
@@ -147,3 +180,48 @@ def golden_events(name: str) -> list[GoldenEvent]:
         key, _, value = line.partition(":")
         fields.setdefault(key, []).append(value.removeprefix(" "))
     return events
+
+
+def assert_lossless(parsed: Any, wire: Any, path: str = "data") -> None:
+    """Every key of the golden ``wire`` value reaches ``parsed`` with its value, recursively.
+
+    ``parsed`` is what cozepy made of it: a model (keys become attributes), a dict or a list. Enum
+    members compare by value; a string the wire sends must stay that string (``""`` read as ``0``
+    is a loss). The error names the first path that differs.
+    """
+    if isinstance(wire, dict):
+        for key, value in wire.items():
+            if isinstance(parsed, dict):
+                assert key in parsed, f"{path}.{key} was dropped"
+                child = parsed[key]
+            else:
+                assert key in getattr(type(parsed), "model_fields", {}), f"{path}.{key} was dropped"
+                child = getattr(parsed, key)
+            assert_lossless(child, value, f"{path}.{key}")
+    elif isinstance(wire, list):
+        assert isinstance(parsed, list), f"{path}: expected a list, got {parsed!r}"
+        assert len(parsed) == len(wire), f"{path}: {len(parsed)} items instead of {len(wire)}"
+        for n, (child, value) in enumerate(zip(parsed, wire, strict=True)):
+            assert_lossless(child, value, f"{path}.{n}")
+    else:
+        got = parsed.value if isinstance(parsed, Enum) else parsed
+        assert (type(got), got) == (type(wire), wire) or (isinstance(wire, float) and got == wire), (
+            f"{path}: the wire sent {wire!r}, cozepy gave {parsed!r}"
+        )
+
+
+_RUN_HISTORY = {
+    "Success": "workflows/run_history_success.json",
+    "Running": "workflows/run_history_running.json",
+    "Fail": "workflows/run_history_fail.json",
+}
+
+
+def golden_run_history(execute_id: str, status: str = "Success", **values: Any) -> httpx.Response:
+    """The golden run history of a run in ``status``, for ``execute_id``, with some of its values replaced.
+
+    A workflow-log query reads many runs; each gets the golden body of its status with its own id,
+    ``create_time``, ``output`` or ``error_message``.
+    """
+    changes = {"data.0.execute_id": execute_id, **{f"data.0.{key}": value for key, value in values.items()}}
+    return golden_response(_RUN_HISTORY[status], changes=changes)
