@@ -35,6 +35,7 @@ class TestCozeWireHelper:
     def test_response_carries_golden_body_and_logid(self) -> None:
         """A golden response is the file's JSON with ``x-tt-logid`` set."""
         response = golden_response("users/me_ok.json")
+        response.read()
         assert response.json() == golden("users/me_ok.json")
         assert response.headers["x-tt-logid"] == LOGID
 

@@ -6,6 +6,8 @@ SDK under test agrees with every bug of that SDK. ``index.toml`` names each file
 sources; ``README.md`` says how to add one.
 
 Files are read once per session; callers get a fresh copy, so a test may change what it was given.
+Responses arrive unread, as from the network: the client's response hooks see them before cozepy
+reads the body, exactly as in production.
 """
 
 from __future__ import annotations
@@ -103,11 +105,8 @@ def golden_response(
     """A JSON response whose body is golden file ``name``, with the logid header and optional id changes."""
     body = with_changes(golden(name), changes) if changes else None
     content = json.dumps(body).encode() if body is not None else _text(name).encode()
-    return httpx.Response(
-        status,
-        content=content,
-        headers={"content-type": "application/json", "x-tt-logid": logid, **(headers or {})},
-    )
+    headers = {"content-type": "application/json", "x-tt-logid": logid, **(headers or {})}
+    return httpx.Response(status, headers=headers, stream=_Body(content))
 
 
 def golden_stream(name: str, *, logid: str = LOGID, content_type: str | None = "text/event-stream") -> httpx.Response:
@@ -115,19 +114,26 @@ def golden_stream(name: str, *, logid: str = LOGID, content_type: str | None = "
     return event_stream(_text(name), logid=logid, content_type=content_type)
 
 
-class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A body that delivers its bytes and then fails the way a dropped connection does."""
+class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body served like the network's: read only when the client reads it, after its response hooks.
 
-    def __init__(self, data: bytes) -> None:
+    (respx reads an ``httpx.ByteStream`` body before the hooks run, which would hide the hooks'
+    repairs from the tests.) With ``cut`` the connection drops after the bytes, as a reset would.
+    """
+
+    def __init__(self, data: bytes, *, cut: bool = False) -> None:
         self.data = data
+        self.cut = cut
 
     def __iter__(self) -> Iterator[bytes]:
         yield self.data
-        raise httpx.ReadError("connection reset by peer")
+        if self.cut:
+            raise httpx.ReadError("connection reset by peer")
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self.data
-        raise httpx.ReadError("connection reset by peer")
+        if self.cut:
+            raise httpx.ReadError("connection reset by peer")
 
 
 def event_stream(
@@ -140,9 +146,7 @@ def event_stream(
     headers = {"x-tt-logid": logid}
     if content_type is not None:
         headers["content-type"] = content_type
-    if cut:
-        return httpx.Response(200, headers=headers, stream=_CutStream(text.encode()))
-    return httpx.Response(200, content=text.encode(), headers=headers)
+    return httpx.Response(200, headers=headers, stream=_Body(text.encode(), cut=cut))
 
 
 @dataclass(frozen=True)
