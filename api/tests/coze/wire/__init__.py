@@ -13,6 +13,7 @@ reads the body, exactly as in production.
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import tomllib
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -137,16 +138,26 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
 
 
 def event_stream(
-    text: str, *, logid: str = LOGID, content_type: str | None = "text/event-stream", cut: bool = False
+    text: str,
+    *,
+    logid: str = LOGID,
+    content_type: str | None = "text/event-stream",
+    cut: bool = False,
+    gzipped: bool = False,
 ) -> httpx.Response:
     """An event stream of ``text``: a golden stream's prefix, or one with a faulty line appended.
 
-    With ``cut`` the connection drops after ``text`` instead of closing cleanly.
+    With ``cut`` the connection drops after ``text`` instead of closing cleanly; ``gzipped`` sends
+    it with ``content-encoding: gzip``.
     """
     headers = {"x-tt-logid": logid}
     if content_type is not None:
         headers["content-type"] = content_type
-    return httpx.Response(200, headers=headers, stream=_Body(text.encode(), cut=cut))
+    body = text.encode()
+    if gzipped:
+        headers["content-encoding"] = "gzip"
+        body = gzip.compress(body)
+    return httpx.Response(200, headers=headers, stream=_Body(body, cut=cut))
 
 
 @dataclass(frozen=True)
