@@ -10,6 +10,7 @@ disagreement breaks a path the backend uses, a test shows the project's clients 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -293,7 +294,8 @@ def _assert_event(got: Any, sent: GoldenEvent) -> None:
 # --- documented enum values ------------------------------------------------------------------------
 
 
-def _values(key: str) -> set[Any]:
+@functools.cache
+def _values(key: str) -> frozenset[Any]:
     """Every value any golden JSON body or stream event sends under ``key``."""
     found: set[Any] = set()
 
@@ -314,7 +316,7 @@ def _values(key: str) -> set[Any]:
             for event in golden_events(entry.file):
                 if event.data.startswith("{"):
                     walk(event.json())
-    return found
+    return frozenset(found)
 
 
 def _event_names(area: str) -> set[str]:

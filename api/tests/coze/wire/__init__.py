@@ -175,6 +175,11 @@ class GoldenEvent:
 
 def golden_events(name: str) -> list[GoldenEvent]:
     """The events of a golden SSE file, parsed per the SSE standard: what the tests expect cozepy to yield."""
+    return list(_events(name))
+
+
+@cache
+def _events(name: str) -> tuple[GoldenEvent, ...]:
     events: list[GoldenEvent] = []
     fields: dict[str, list[str]] = {}
     for line in [*_text(name).splitlines(), ""]:
@@ -194,7 +199,7 @@ def golden_events(name: str) -> list[GoldenEvent]:
             continue  # a comment
         key, _, value = line.partition(":")
         fields.setdefault(key, []).append(value.removeprefix(" "))
-    return events
+    return tuple(events)
 
 
 def assert_lossless(parsed: Any, wire: Any, path: str = "data") -> None:
