@@ -215,6 +215,16 @@ def _endpoint(name: str) -> str:
     return entry.endpoint
 
 
+async def _served(client: AnyCoze, router: respx.MockRouter, name: str) -> Any:
+    """Serve golden file ``name`` on its endpoint and return what cozepy makes of it (a stream's events)."""
+    endpoint = _endpoint(name)
+    if name.endswith(".sse"):
+        _route(router, endpoint).mock(return_value=golden_stream(name))
+        return await collect(STREAMS[endpoint](client))
+    _route(router, endpoint).mock(return_value=golden_response(name))
+    return await resolve(CONTRACTS[endpoint].call(client))
+
+
 def _golden(name: str) -> pytest.MarkDecorator:
     return pytest.mark.golden(name)
 
@@ -319,17 +329,18 @@ def _values(key: str) -> frozenset[Any]:
     return frozenset(found)
 
 
-def _event_names(area: str) -> set[str]:
-    return {
+def _event_names(area: str) -> frozenset[str]:
+    """Every event name the golden streams of ``area`` send."""
+    return frozenset(
         event.event
         for entry in catalogue()
         if entry.file.startswith(area) and entry.file.endswith(".sse")
         for event in golden_events(entry.file)
-    }
+    )
 
 
 # Documented values (DOCS pages, GO/JS/JAVA enums) and the cozepy enum that must read them.
-ENUMS: dict[str, tuple[Callable[[], set[Any]], set[Any], type[Any]]] = {
+ENUMS: dict[str, tuple[Callable[[], frozenset[Any]], set[Any], type[Any]]] = {
     "workflow execute_status": (
         lambda: _values("execute_status"),
         {"Success", "Running", "Fail"},
@@ -425,8 +436,7 @@ class TestCozeWireKnownDisagreements:
     async def test_run_history_without_trim_flag(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """The docs' example run history parses, with its execute id and output."""
         name = "workflows/run_history_docs_example.json"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_response(name))
-        history: Any = await resolve(CONTRACTS[_endpoint(name)].call(cozepy_client))
+        history: Any = await _served(cozepy_client, coze_router, name)
         [wire] = golden(name)["data"]
         assert (history.execute_id, history.output) == (wire["execute_id"], wire["output"])
 
@@ -437,8 +447,7 @@ class TestCozeWireKnownDisagreements:
     ) -> None:
         """A failed run's ``error_code`` keeps the string Coze sent."""
         name = "workflows/run_history_fail.json"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_response(name))
-        history: Any = await resolve(CONTRACTS[_endpoint(name)].call(cozepy_client))
+        history: Any = await _served(cozepy_client, coze_router, name)
         assert history.error_code == golden(name)["data"][0]["error_code"]
 
     @_golden("workflows/run_without_debug_url.json")
@@ -446,8 +455,7 @@ class TestCozeWireKnownDisagreements:
     async def test_run_without_debug_url(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """A blocking run's answer without ``debug_url`` parses, with its output and usage."""
         name = "workflows/run_without_debug_url.json"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_response(name))
-        result: Any = await resolve(CONTRACTS[_endpoint(name)].call(cozepy_client))
+        result: Any = await _served(cozepy_client, coze_router, name)
         assert_lossless(result, _top_level(golden(name)))
 
     @_golden("bots/get_online_info_knowledge.json")
@@ -455,8 +463,7 @@ class TestCozeWireKnownDisagreements:
     async def test_bot_knowledge(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """The knowledge bases bound to a bot arrive with their ids and names."""
         name = "bots/get_online_info_knowledge.json"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_response(name))
-        bot: Any = await resolve(CONTRACTS[_endpoint(name)].call(cozepy_client))
+        bot: Any = await _served(cozepy_client, coze_router, name)
         assert_lossless(bot.knowledge, golden(name)["data"]["knowledge"], "data.knowledge")
 
     @_golden("bots/get_online_info_variables.json")
@@ -464,8 +471,7 @@ class TestCozeWireKnownDisagreements:
     async def test_bot_variables(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """A bot's variables, as the docs list them, arrive with every key."""
         name = "bots/get_online_info_variables.json"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_response(name))
-        bot: Any = await resolve(CONTRACTS[_endpoint(name)].call(cozepy_client))
+        bot: Any = await _served(cozepy_client, coze_router, name)
         assert_lossless(bot, golden(name)["data"])
 
     @_golden("workspaces/list_without_enterprise_id.json")
@@ -473,8 +479,7 @@ class TestCozeWireKnownDisagreements:
     async def test_workspace_without_enterprise_id(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """A workspace without ``enterprise_id`` (optional in JS, absent in Java) parses."""
         name = "workspaces/list_without_enterprise_id.json"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_response(name))
-        page: Any = await resolve(CONTRACTS[_endpoint(name)].call(cozepy_client))
+        page: Any = await _served(cozepy_client, coze_router, name)
         assert [w.id for w in page.items] == [w["id"] for w in golden(name)["data"]["workspaces"]]
 
     @_golden("chat/stream_ok.sse")
@@ -482,8 +487,7 @@ class TestCozeWireKnownDisagreements:
     async def test_chat_section_id(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """Each chat event keeps the conversation section it belongs to."""
         name = "chat/stream_ok.sse"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_stream(name))
-        events: list[Any] = await collect(STREAMS[_endpoint(name)](cozepy_client))
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
         sent = [event.json() for event in golden_events(name) if event.event.startswith("conversation.chat.")]
         chats = [event.chat for event in events if event.chat is not None]
         for chat, data in zip(chats, sent, strict=True):
@@ -503,8 +507,7 @@ class TestCozeWireKnownDisagreements:
     async def test_chat_error_event(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """The ``error`` event arrives as an event carrying Coze's code and message."""
         name = "chat/stream_error.sse"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_stream(name))
-        events: list[Any] = await collect(STREAMS[_endpoint(name)](cozepy_client))
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
         assert [event.event.value for event in events] == ["conversation.chat.created", "error"]
 
     @_golden("chat/stream_with_id_and_comments.sse")
@@ -514,8 +517,7 @@ class TestCozeWireKnownDisagreements:
     ) -> None:
         """A chat stream with comments, ``retry:`` and ``id:`` lines yields its events."""
         name = "chat/stream_with_id_and_comments.sse"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_stream(name))
-        events: list[Any] = await collect(STREAMS[_endpoint(name)](cozepy_client))
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
         assert [event.event.value for event in events] == [e.event for e in golden_events(name)][:-1]
 
     @_golden("workflows/stream_with_comments.sse")
@@ -525,8 +527,7 @@ class TestCozeWireKnownDisagreements:
     ) -> None:
         """A workflow stream with comments and ``retry:`` lines yields its events."""
         name = "workflows/stream_with_comments.sse"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_stream(name))
-        events: list[Any] = await collect(STREAMS[_endpoint(name)](cozepy_client))
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
         assert [event.event.value for event in events] == ["Message"]
 
     @_golden("workflows/stream_ping.sse")
@@ -534,8 +535,7 @@ class TestCozeWireKnownDisagreements:
     async def test_workflow_ping(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """``PING`` heartbeats are read as what they are."""
         name = "workflows/stream_ping.sse"
-        _route(coze_router, _endpoint(name)).mock(return_value=golden_stream(name))
-        events: list[Any] = await collect(STREAMS[_endpoint(name)](cozepy_client))
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
         assert [event.event.value for event in events] == ["PING", "Message", "PING"]
 
 
