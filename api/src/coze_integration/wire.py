@@ -48,8 +48,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def record_response(response: httpx.Response) -> None:
-    """Httpx response hook (sync clients); also installs the wire repairs before cozepy reads the body."""
-    repair(response)
+    """Httpx response hook (sync clients)."""
     _last.set(
         Exchange(
             method=response.request.method,
@@ -60,6 +59,7 @@ def record_response(response: httpx.Response) -> None:
             retry_after=_retry_after(response.headers.get("retry-after")),
         )
     )
+    repair(response)  # before cozepy reads the body: see coze_integration.wire_repairs
 
 
 async def arecord_response(response: httpx.Response) -> None:

@@ -103,7 +103,7 @@ class TestCozeBotsRetrieve:
 
     @pytest.mark.parametrize(
         ("wire", "error"),
-        [("errors/not_found_4200.json", CozeNotFoundError), ("errors/forbidden_4101.json", CozePermissionError)],
+        [("errors/not_found_4200.json", CozeNotFoundError), ("errors/permission_4101.json", CozePermissionError)],
         ids=["bot-does-not-exist", "bot-not-accessible"],
     )
     async def test_missing_or_forbidden_bot_is_typed(

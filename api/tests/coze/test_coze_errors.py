@@ -67,7 +67,7 @@ class TestCozeErrorsTranslation:
         [
             (_golden(200, "bad_request_4000"), CozeAPIRequestError, 4000, None),
             (_golden(401, "unauthenticated_4100"), CozeAuthenticationError, 4100, 401),
-            (_golden(200, "forbidden_4101"), CozePermissionError, 4101, None),
+            (_golden(200, "permission_4101"), CozePermissionError, 4101, None),
             (_golden(200, "not_found_4200"), CozeNotFoundError, 4200, None),
             (_golden(429, "rate_limited_4013"), CozeRateLimitError, 4013, 429),
             (_golden(500, "internal_5000"), CozeServerError, 5000, 500),

@@ -202,11 +202,16 @@ def _without(value: dict[str, Any], keys: set[str]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if key not in keys}
 
 
+def _is_error(name: str) -> bool:
+    """An error envelope: a JSON body whose ``code`` is not 0, wherever the file lives."""
+    return name.endswith(".json") and bool(golden(name).get("code"))
+
+
 def _files(kind: str) -> list[str]:
     return [
         entry.file
         for entry in catalogue()
-        if entry.file.endswith(kind) and entry.file not in DISAGREEMENTS and not entry.file.startswith("errors/")
+        if entry.file.endswith(kind) and entry.file not in DISAGREEMENTS and not _is_error(entry.file)
     ]
 
 
@@ -271,15 +276,14 @@ class TestCozeWireContract:
         for got, event in zip(events, sent, strict=True):
             _assert_event(got, event)
 
-    @_each([entry.file for entry in catalogue() if entry.file.startswith("errors/")])
+    @_each([entry.file for entry in catalogue() if _is_error(entry.file)])
     async def test_error_envelope_raises_with_code_msg_and_logid(
         self, cozepy_client: AnyCoze, coze_router: respx.MockRouter, name: str
     ) -> None:
-        """An error envelope raises cozepy's API error carrying Coze's code, message and logid."""
-        coze_router.get("/v1/users/me").mock(return_value=golden_response(name))
+        """An error envelope on its endpoint raises cozepy's API error with Coze's code, message and logid."""
         wire = golden(name)
         with pytest.raises(CozeAPIError) as caught:
-            await resolve(cozepy_client.users.me())
+            await _served(cozepy_client, coze_router, name)
         error = caught.value
         assert (error.code, error.msg, error.logid) == (wire["code"], wire["msg"], LOGID)
 
@@ -665,7 +669,7 @@ class TestCozeWireCoverage:
     def test_every_golden_file_is_checked(self) -> None:
         """A file is contract-tested, an error envelope, or a known disagreement: never unchecked."""
         checked = {*_files(".json"), *_files(".sse"), *DISAGREEMENTS}
-        checked |= {entry.file for entry in catalogue() if entry.file.startswith("errors/")}
+        checked |= {entry.file for entry in catalogue() if _is_error(entry.file)}
         assert checked == {entry.file for entry in catalogue()}
 
     def test_every_disagreement_has_a_strict_xfail(self) -> None:

@@ -218,7 +218,7 @@ def _rate_limit_error(outcomes: Outcomes, code: int) -> None:
 def _missing_ids(coze_router: respx.MockRouter) -> None:
     coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response("errors/not_found_4200.json"))
     coze_router.get("/v1/space/published_bots_list").mock(
-        return_value=golden_response("errors/forbidden_4101.json", status=403)
+        return_value=golden_response("errors/permission_4101.json", status=403)
     )
 
 
