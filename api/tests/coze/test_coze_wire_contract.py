@@ -188,6 +188,9 @@ DISAGREEMENTS = {
     "chat/stream_with_id_and_comments.sse",
     "workflows/stream_ping.sse",
     "workflows/stream_with_comments.sse",
+    "workflows/stream_node_details.sse",
+    "workflows/run_interrupted.json",
+    "chat/stream_knowledge_recall.sse",
 }
 # Keys a documented object carries that cozepy 0.20.0 loses everywhere; each has its own xfail too.
 KNOWN_LOSSES = {
@@ -309,14 +312,14 @@ def _assert_event(got: Any, sent: GoldenEvent) -> None:
 
 
 @functools.cache
-def _values(key: str) -> frozenset[Any]:
-    """Every value any golden JSON body or stream event sends under ``key``."""
+def _values(key: str, beside: str | None = None) -> frozenset[Any]:
+    """Every value any golden JSON body or stream event sends under ``key`` (in objects that have ``beside``)."""
     found: set[Any] = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for name, value in node.items():
-                if name == key and not isinstance(value, dict | list):
+                if name == key and not isinstance(value, dict | list) and (beside is None or beside in node):
                     found.add(value)
                 walk(value)
         elif isinstance(node, list):
@@ -357,13 +360,14 @@ ENUMS: dict[str, tuple[Callable[[], frozenset[Any]], set[Any], type[Any]]] = {
         ChatStatus,
     ),
     "message type": (
-        lambda: _values("type") - {"function", "submit_tool_outputs", "text", "image", 2},
+        # "knowledge" is only in the docs' stream sample, and cozepy lacks it (a strict xfail below).
+        lambda: _values("type", beside="role") - {"knowledge"},
         {"question", "answer", "function_call", "tool_output", "tool_response", "follow_up", "verbose"},
         MessageType,
     ),
-    "message role": (lambda: _values("role"), {"user", "assistant"}, MessageRole),
+    "message role": (lambda: _values("role", beside="content"), {"user", "assistant"}, MessageRole),
     "message content_type": (
-        lambda: _values("content_type"),
+        lambda: _values("content_type", beside="role"),
         {"text", "object_string", "card", "audio"},
         MessageContentType,
     ),
@@ -541,6 +545,31 @@ class TestCozeWireKnownDisagreements:
         name = "workflows/stream_ping.sse"
         events: list[Any] = await _served(cozepy_client, coze_router, name)
         assert [event.event.value for event in events] == ["PING", "Message", "PING"]
+
+    @_golden("chat/stream_knowledge_recall.sse")
+    @_disagreement("has no message type knowledge (the docs' stream sample sends a knowledge-recall message)")
+    async def test_knowledge_recall_message(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """A knowledge-recall message parses without a warning, as the type Coze sent."""
+        name = "chat/stream_knowledge_recall.sse"
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
+        assert [event.message.type for event in events if event.message] == ["knowledge", "answer"]
+
+    @_golden("workflows/stream_node_details.sse")
+    @_disagreement("drops a workflow message's node_id, node_execute_uuid, content_type, cost and token")
+    async def test_workflow_message_node_details(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """Each workflow message keeps the node and execution it came from."""
+        name = "workflows/stream_node_details.sse"
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
+        sent = [event.json() for event in golden_events(name) if event.event == "Message"]
+        assert_lossless([event.message for event in events], sent)
+
+    @_golden("workflows/run_interrupted.json")
+    @_disagreement("drops a blocking workflow run's interrupt_data")
+    async def test_run_interrupt_data(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """A run stopped by an input node keeps what it asks for and the event id to resume with."""
+        name = "workflows/run_interrupted.json"
+        result: Any = await _served(cozepy_client, coze_router, name)
+        assert_lossless(result, _top_level(golden(name)))
 
 
 # --- the backend's paths read the documented wire anyway -----------------------------------------
