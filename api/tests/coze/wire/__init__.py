@@ -73,8 +73,8 @@ def golden_text(name: str) -> str:
 def with_changes(body: Any, changes: Mapping[str, Any]) -> Any:
     """``body`` with the values at dotted paths replaced: ``{"data.space_bots.0.bot_id": "7"}``.
 
-    A path must already exist in the golden body: a test substitutes its own ids, it never invents
-    keys Coze does not send.
+    A path must already exist in the golden body: a test substitutes its own ids or values (a total,
+    a status Coze may add later), it never invents keys Coze does not send.
     """
     for path, value in changes.items():
         *parents, last = path.split(".")
@@ -103,7 +103,7 @@ def golden_response(
     headers: Mapping[str, str] | None = None,
     changes: Mapping[str, Any] | None = None,
 ) -> httpx.Response:
-    """A JSON response whose body is golden file ``name``, with the logid header and optional id changes."""
+    """A JSON response whose body is golden file ``name``, with the logid header and optional changes."""
     body = with_changes(golden(name), changes) if changes else None
     content = json.dumps(body).encode() if body is not None else _text(name).encode()
     headers = {"content-type": "application/json", "x-tt-logid": logid, **(headers or {})}
