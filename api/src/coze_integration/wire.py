@@ -2,8 +2,9 @@
 
 cozepy discards the HTTP status and headers before it raises, and pydantic errors carry no logid.
 The client factories install :func:`record_response` so the error translation can still name the
-request, the status, the logid and ``Retry-After``. A context variable keeps concurrent async
-calls apart: each task sees only its own exchange.
+request, the status, the logid and ``Retry-After``. The same hook installs the repairs of
+:mod:`coze_integration.wire_repairs`, where cozepy cannot read what Coze documents. A context
+variable keeps concurrent async calls apart: each task sees only its own exchange.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
+
+from coze_integration.wire_repairs import repair
 
 LOGID_HEADER = "x-tt-logid"
 
@@ -49,6 +52,7 @@ def record_response(response: httpx.Response) -> None:
             retry_after=response.headers.get("retry-after"),
         )
     )
+    repair(response)  # before cozepy reads the body: see coze_integration.wire_repairs
 
 
 async def arecord_response(response: httpx.Response) -> None:

@@ -15,13 +15,13 @@ import respx
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeNotFoundError, CozePermissionError, CozeRateLimitError
 from tests.coze.coze_clients import AnyCoze, collect, read, read_items_into, resolve
-from tests.coze.coze_factories import LOGID, api_error, bots_page, make_bot, ok
-from tests.coze.wire import golden, golden_response
+from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
 
 BOTS_PATH = "/v1/space/published_bots_list"
-IDS = [f"74845238788498224{n:02d}" for n in range(5)]
+PAGES = [f"bots/published_bots_list_page{n}.json" for n in (1, 2, 3)]
+IDS = [bot["bot_id"] for page in PAGES for bot in golden(page)["data"]["space_bots"]]
 #: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
 PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
@@ -33,10 +33,13 @@ class TestCozeBotsList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str, mock_coze_api_token: str
     ) -> None:
         """The first page carries ``space_id``, ``page_size`` and ``page_index=1`` and returns typed bots."""
-        route = coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[:2], total=2)))
+        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(PAGES[0]))
         page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
-        assert [bot.bot_id for bot in page.items] == IDS[:2]
-        assert [bot.bot_name for bot in page.items] == ["Bot 400", "Bot 401"]
+        wire = golden(PAGES[0])["data"]["space_bots"]
+        assert [(b.bot_id, b.bot_name, b.description, b.icon_url) for b in page.items] == [
+            (b["bot_id"], b["bot_name"], b["description"], b["icon_url"]) for b in wire
+        ]
+        assert [b.publish_time for b in page.items] == [b["publish_time"] for b in wire]
         assert page.response.logid == LOGID
         request = route.calls.last.request
         assert dict(request.url.params) == {"space_id": sample_workspace_id, "page_size": "2", "page_index": "1"}
@@ -46,7 +49,7 @@ class TestCozeBotsList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
     ) -> None:
         """Asking for page 3 sends ``page_index=3``, not an off-by-one neighbour."""
-        route = coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[4:], total=5)))
+        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(PAGES[2]))
         page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2, page_num=3))
         assert page.page_num == 3
         assert route.calls.last.request.url.params["page_index"] == "3"
@@ -67,7 +70,8 @@ class TestCozeBotsList:
         has_more: bool,
     ) -> None:
         """``has_more`` is true exactly when ``total`` exceeds the pages read so far."""
-        coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[: min(total, page_size)], total=total)))
+        name = PAGES[0] if total else "bots/published_bots_list_empty.json"
+        coze_router.get(BOTS_PATH).mock(return_value=golden_response(name, changes={"data.total": total}))
         page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=page_size))
         assert (page.has_more, page.total) == (has_more, total)
 
@@ -75,9 +79,7 @@ class TestCozeBotsList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
     ) -> None:
         """Iterating the pager yields every bot and requests pages 2 and 3 in turn."""
-        route = coze_router.get(BOTS_PATH).mock(
-            side_effect=[ok(bots_page(IDS[i : i + 2], total=len(IDS))) for i in (0, 2, 4)]
-        )
+        route = coze_router.get(BOTS_PATH).mock(side_effect=[golden_response(page) for page in PAGES])
         first: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
         bots = await collect(first)
         assert [bot.bot_id for bot in bots] == IDS
@@ -91,15 +93,19 @@ class TestCozeBotsRetrieve:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
         """Every metadata field arrives typed, and the response logid reaches the caller."""
-        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=ok(make_bot(sample_bot_id)))
+        route = coze_router.get("/v1/bot/get_online_info").mock(
+            return_value=golden_response("bots/get_online_info_ok.json")
+        )
         bot: Any = await resolve(coze_client.bots.retrieve(bot_id=sample_bot_id))
-        assert bot.model_dump() == make_bot(sample_bot_id).model_dump()
+        wire = golden("bots/get_online_info_ok.json")["data"]
+        assert (bot.bot_id, bot.description) == (sample_bot_id, wire["description"])
+        assert_lossless(bot, wire)
         assert bot.response.logid == LOGID
         assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
 
     @pytest.mark.parametrize(
-        ("code", "error"),
-        [(4200, CozeNotFoundError), (4101, CozePermissionError)],
+        ("wire", "error"),
+        [("errors/not_found_4200.json", CozeNotFoundError), ("errors/permission_4101.json", CozePermissionError)],
         ids=["bot-does-not-exist", "bot-not-accessible"],
     )
     async def test_missing_or_forbidden_bot_is_typed(
@@ -108,15 +114,15 @@ class TestCozeBotsRetrieve:
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         sample_bot_id: str,
-        code: int,
+        wire: str,
         error: type[Exception],
     ) -> None:
         """An unknown or inaccessible bot raises a typed error naming the bot id, with the logid."""
-        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(code, "bot not available"))
+        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response(wire))
         with pytest.raises(error) as caught:
             await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         assert sample_bot_id in str(caught.value)
-        assert getattr(caught.value, "code", None) == code
+        assert getattr(caught.value, "code", None) == golden(wire)["code"]
         assert getattr(caught.value, "logid", None) == LOGID
         assert route.call_count == 1
 

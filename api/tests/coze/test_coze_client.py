@@ -31,8 +31,8 @@ from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.settings import CozeSettings
 from coze_integration.versions import SUPPORTED, check_versions, installed_version
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
-from tests.coze.coze_factories import LOGID, api_error, make_user, ok
 from tests.coze.log_records import captured_logs
+from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = pytest.mark.asyncio
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def users_me(coze_router: respx.MockRouter) -> respx.Route:
     """GET /v1/users/me answered with the sample account."""
-    return coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
+    return coze_router.get("/v1/users/me").mock(return_value=golden_response("users/me_ok.json"))
 
 
 @pytest.fixture
@@ -93,7 +93,13 @@ class TestCozeClientCredentialCheck:
     ) -> None:
         """A valid token returns the account, and the logid reaches the caller."""
         user = await authenticate(coze_client, coze_calls)
-        assert (user.user_id, user.user_name) == (make_user().user_id, make_user().user_name)
+        wire = golden("users/me_ok.json")["data"]
+        assert (user.user_id, user.user_name, user.nick_name, user.avatar_url) == (
+            wire["user_id"],
+            wire["user_name"],
+            wire["nick_name"],
+            wire["avatar_url"],
+        )
         assert user.response.logid == LOGID
         assert users_me.call_count == 1
         assert users_me.calls.last.request.method == "GET"
@@ -103,7 +109,7 @@ class TestCozeClientCredentialCheck:
     ) -> None:
         """Code 4100 becomes a typed authentication error with code, logid and hint, never the token."""
         route = coze_router.get("/v1/users/me").mock(
-            return_value=api_error(4100, "authentication is invalid", status=401)
+            return_value=golden_response("errors/unauthenticated_4100.json", status=401)
         )
         with pytest.raises(CozeAuthenticationError) as caught:
             await authenticate(coze_client, coze_calls)
@@ -172,7 +178,7 @@ class TestCozeClientLogging:
         coze_calls: CozeCalls,
     ) -> None:
         """At DEBUG cozepy logs the request and its logid, and never the token."""
-        coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
+        coze_router.get("/v1/users/me").mock(return_value=golden_response("users/me_ok.json"))
         settings = CozeSettings(api_token=mock_coze_api_token, debug=True)
         configure_logging(settings)
         client = build_coze(settings)

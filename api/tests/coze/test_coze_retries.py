@@ -30,30 +30,20 @@ from coze_integration.errors import (
 from coze_integration.logs import LOGGER_NAME
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, read, write
-from tests.coze.coze_factories import (
-    LOGID,
-    api_error,
-    json_response,
-    make_bot,
-    make_chat,
-    make_conversation,
-    ok,
-    ok_without_data,
-    workflow_run_response,
-)
 from tests.coze.fake_time import EPOCH, FakeClock
 from tests.coze.log_records import captured_logs
-from tests.coze.wire import golden, golden_response
+from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
 
 RETRIEVE = "/v1/bot/get_online_info"
+BOT = "bots/get_online_info_ok.json"
 BOTS_LIST = "/v1/space/published_bots_list"
 
 
 def _limited(retry_after: str | None) -> httpx.Response:
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
-    return json_response({"code": 4013, "msg": "QPS limit exceeded"}, status=429, headers=headers)
+    return golden_response("errors/rate_limited_4013.json", status=429, headers=headers)
 
 
 class TestCozeRetriesReads:
@@ -64,7 +54,7 @@ class TestCozeRetriesReads:
         [
             httpx.ConnectError("connection refused"),
             httpx.ReadTimeout("read timed out"),
-            api_error(5000, "internal", status=500),
+            golden_response("errors/internal_5000.json", status=500),
             httpx.Response(502, text="<html>502 Bad Gateway</html>", headers={"x-tt-logid": LOGID}),
         ],
         ids=["connect-error", "read-timeout", "code-5000", "html-502"],
@@ -79,7 +69,7 @@ class TestCozeRetriesReads:
         transient: Any,
     ) -> None:
         """Two transient failures, then success: the bot arrives after two backoff delays."""
-        route = coze_router.get(RETRIEVE).mock(side_effect=[transient, transient, ok(make_bot(sample_bot_id))])
+        route = coze_router.get(RETRIEVE).mock(side_effect=[transient, transient, golden_response(BOT)])
         bot = await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         assert bot.bot_id == sample_bot_id
         assert bot.response.logid == LOGID
@@ -103,7 +93,7 @@ class TestCozeRetriesReads:
         expected_delay: float | None,
     ) -> None:
         """A 429 is retried after ``Retry-After`` seconds when given, after the backoff otherwise."""
-        coze_router.get(RETRIEVE).mock(side_effect=[_limited(retry_after), ok(make_bot(sample_bot_id))])
+        coze_router.get(RETRIEVE).mock(side_effect=[_limited(retry_after), golden_response(BOT)])
         await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         [delay] = recorded_sleeps
         if expected_delay is None:
@@ -135,9 +125,9 @@ class TestCozeRetriesReads:
     @pytest.mark.parametrize(
         ("answer", "expected"),
         [
-            (api_error(4000, "invalid param"), CozeAPIRequestError),
-            (api_error(4100, "authentication is invalid", status=401), CozeAuthenticationError),
-            (api_error(4200, "bot not found"), CozeNotFoundError),
+            (golden_response("errors/bad_request_4000.json"), CozeAPIRequestError),
+            (golden_response("errors/unauthenticated_4100.json", status=401), CozeAuthenticationError),
+            (golden_response("errors/not_found_4200.json"), CozeNotFoundError),
         ],
         ids=["bad-request", "authentication", "not-found"],
     )
@@ -166,7 +156,7 @@ class TestCozeRetriesReads:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
         """With one attempt configured, a transient failure surfaces at once."""
-        route = coze_router.get(RETRIEVE).mock(return_value=api_error(5000, "internal", status=500))
+        route = coze_router.get(RETRIEVE).mock(return_value=golden_response("errors/internal_5000.json", status=500))
         with pytest.raises(CozeServerError):
             await read(coze_client, CozeCalls(RetryPolicy(attempts=1)), partial(coze_client.bots.retrieve, bot_id="b"))
         assert route.call_count == 1
@@ -196,16 +186,16 @@ class TestCozeRetriesWrites:
     @pytest.mark.parametrize(
         ("method", "path", "call", "success"),
         [
-            ("POST", "/v3/chat", _chat_create, ok(make_chat("ch", "c1"))),
-            ("POST", "/v1/workflow/run", _workflow_run, workflow_run_response({"ok": True})),
-            ("POST", "/v1/conversation/create", _conversation_create, ok(make_conversation("c1"))),
-            ("DELETE", "/v1/conversations/c1", _conversation_delete, ok_without_data()),
+            ("POST", "/v3/chat", _chat_create, golden_response("chat/create_created.json")),
+            ("POST", "/v1/workflow/run", _workflow_run, golden_response("workflows/run_ok.json")),
+            ("POST", "/v1/conversation/create", _conversation_create, golden_response("conversations/create_ok.json")),
+            ("DELETE", "/v1/conversations/c1", _conversation_delete, golden_response("conversations/delete_ok.json")),
         ],
         ids=["chat-create", "workflow-run", "conversation-create", "conversation-delete"],
     )
     @pytest.mark.parametrize(
         "failure",
-        [httpx.ReadTimeout("read timed out"), api_error(5000, "internal", status=503)],
+        [httpx.ReadTimeout("read timed out"), golden_response("errors/internal_5000.json", status=503)],
         ids=["timeout", "server-error"],
     )
     async def test_write_is_sent_once(

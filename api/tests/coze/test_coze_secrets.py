@@ -27,9 +27,8 @@ from coze_integration.errors import CozeIntegrationError
 from coze_integration.logs import LOGGER_NAME
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, authenticate, build_client, read, streamed_transcript
-from tests.coze.coze_factories import api_error, make_user, ok, sse_response
 from tests.coze.log_records import captured_logs
-from tests.coze.wire import golden_response
+from tests.coze.wire import golden_response, golden_stream
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-014", "FR-015")]
 
@@ -80,10 +79,12 @@ class TestCozeSecretsNeverLeak:
         monkeypatch.setenv("COZE_DEBUG", "true")
         settings = CozeSettings.from_env()
         client: AnyCoze = build_client(coze_kind, settings)
-        users_me = coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
-        coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(4100, "authentication is invalid"))
+        users_me = coze_router.get("/v1/users/me").mock(return_value=golden_response("users/me_ok.json"))
+        coze_router.get("/v1/bot/get_online_info").mock(
+            return_value=golden_response("errors/unauthenticated_4100.json")
+        )
         coze_router.get("/v1/workspaces").mock(side_effect=httpx.ConnectError("connection refused"))
-        coze_router.post("/v3/chat").mock(return_value=sse_response('event:error\ndata:{"code":4000,"msg":"bad"}\n\n'))
+        coze_router.post("/v3/chat").mock(return_value=golden_stream("chat/stream_error.sse"))
 
         await authenticate(client, coze_calls)
         assert users_me.calls.last.request.headers["Authorization"] == f"Bearer {CANARY}"

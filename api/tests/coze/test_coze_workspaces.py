@@ -7,17 +7,15 @@ from typing import Any
 
 import pytest
 import respx
-from cozepy import WorkspaceRoleType, WorkspaceType
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeServerError
 from tests.coze.coze_clients import AnyCoze, collect, read_items_into, resolve
-from tests.coze.coze_factories import LOGID, ok, workspaces_page
-from tests.coze.wire import golden, golden_response
+from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015")]
 
-IDS = ["7484523878849822301", "7484523878849822302", "7484523878849822303"]
+PAGES = ["workspaces/list_page1.json", "workspaces/list_page2.json"]
 #: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
 PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
@@ -29,12 +27,17 @@ class TestCozeWorkspacesList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, mock_coze_api_token: str
     ) -> None:
         """The request carries ``page_num``/``page_size``; items are typed with role and kind."""
-        route = coze_router.get("/v1/workspaces").mock(return_value=ok(workspaces_page(IDS[:2], total=2)))
+        route = coze_router.get("/v1/workspaces").mock(
+            return_value=golden_response(PAGES[0], changes={"data.total_count": 2})
+        )
         page: Any = await resolve(coze_client.workspaces.list(page_size=10))
-        assert [w.id for w in page.items] == IDS[:2]
-        assert {(w.role_type, w.workspace_type) for w in page.items} == {
-            (WorkspaceRoleType.OWNER, WorkspaceType.PERSONAL)
-        }
+        wire = golden(PAGES[0])["data"]["workspaces"]
+        assert [(w.id, w.name, w.icon_url, w.enterprise_id) for w in page.items] == [
+            (w["id"], w["name"], w["icon_url"], w["enterprise_id"]) for w in wire
+        ]
+        assert [(w.role_type.value, w.workspace_type.value) for w in page.items] == [
+            (w["role_type"], w["workspace_type"]) for w in wire
+        ]
         assert (page.total, page.has_more) == (2, False)
         assert page.response.logid == LOGID
         request = route.calls.last.request
@@ -43,12 +46,12 @@ class TestCozeWorkspacesList:
 
     async def test_pages_through_all_workspaces(self, coze_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """With ``total_count`` above one page, iteration requests ``page_num=2``."""
-        route = coze_router.get("/v1/workspaces").mock(
-            side_effect=[ok(workspaces_page(IDS[:2], total=3)), ok(workspaces_page(IDS[2:], total=3))]
-        )
+        route = coze_router.get("/v1/workspaces").mock(side_effect=[golden_response(page) for page in PAGES])
         first: Any = await resolve(coze_client.workspaces.list(page_size=2))
         assert first.has_more is True
-        assert [w.id for w in await collect(first)] == IDS
+        assert [w.id for w in await collect(first)] == [
+            w["id"] for page in PAGES for w in golden(page)["data"]["workspaces"]
+        ]
         assert [call.request.url.params["page_num"] for call in route.calls] == ["1", "2"]
 
 

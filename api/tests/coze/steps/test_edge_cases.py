@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from cozepy import WorkflowExecuteStatus
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from coze_integration import clients, versions
@@ -42,25 +41,14 @@ from tests.coze.coze_clients import (
     workflow_until_done,
     write,
 )
-from tests.coze.coze_factories import (
-    LOGID,
-    api_error,
-    broken_sse_response,
-    json_response,
-    make_bot,
-    make_run_history,
-    ok,
-    read_testdata,
-    sse_response,
-    workflow_run_response,
-)
 from tests.coze.steps.async_steps import async_step
-from tests.coze.wire import golden, golden_response
+from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
 
 scenarios("edge_cases.feature")
 
-OK_STREAM = read_testdata("chat_stream_ok.sse")
-ANSWER = "The capital of France is Paris."
+OK_STREAM = golden_text("chat/stream_ok.sse")
+ANSWER = golden_events("chat/stream_ok.sse")[5].json()["content"]
+UNAUTHENTICATED = "errors/unauthenticated_4100.json"
 MESSAGE_COMPLETED = "event:conversation.message.completed\n"
 
 
@@ -86,9 +74,7 @@ def outcomes() -> Outcomes:
 
 @given("a client whose token Coze rejects as invalid or expired")
 def _rejected_token(coze_router: respx.MockRouter) -> None:
-    coze_router.get("/v1/users/me", name="users.me").mock(
-        return_value=api_error(4100, "authentication is invalid", status=401)
-    )
+    coze_router.get("/v1/users/me", name="users.me").mock(return_value=golden_response(UNAUTHENTICATED, status=401))
 
 
 @when("the client checks its credentials")
@@ -101,7 +87,8 @@ async def _check_credentials(coze_client: AnyCoze, coze_calls: CozeCalls, outcom
 def _auth_error(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
     error = outcomes["auth"]
     assert isinstance(error, CozeAuthenticationError)
-    assert (error.code, error.msg, error.logid, error.http_status) == (4100, "authentication is invalid", LOGID, 401)
+    wire = golden(UNAUTHENTICATED)
+    assert (error.code, error.msg, error.logid, error.http_status) == (wire["code"], wire["msg"], LOGID, 401)
     assert coze_router["users.me"].call_count == 1
 
 
@@ -121,7 +108,7 @@ def _flaky_network(coze_router: respx.MockRouter, sample_bot_id: str) -> None:
         side_effect=[
             httpx.ConnectError("connection refused"),
             httpx.ReadTimeout("read timed out"),
-            ok(make_bot(sample_bot_id)),
+            golden_response("bots/get_online_info_ok.json"),
         ]
     )
 
@@ -195,8 +182,8 @@ def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
     parsers.parse("Coze rate-limits every bot list request with code {code:d} and Retry-After of {seconds:d} seconds")
 )
 def _rate_limited(coze_router: respx.MockRouter, code: int, seconds: int) -> None:
-    limited = json_response(
-        {"code": code, "msg": "QPS limit exceeded"}, status=429, headers={"Retry-After": str(seconds)}
+    limited = golden_response(
+        "errors/rate_limited_4013.json", status=429, headers={"Retry-After": str(seconds)}, changes={"code": code}
     )
     coze_router.get("/v1/space/published_bots_list", name="bots.list").mock(return_value=limited)
 
@@ -227,9 +214,9 @@ def _rate_limit_error(outcomes: Outcomes, code: int) -> None:
 
 @given("a bot ID that does not exist and a workspace ID the token may not access")
 def _missing_ids(coze_router: respx.MockRouter) -> None:
-    coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(4200, "bot not found"))
+    coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response("errors/not_found_4200.json"))
     coze_router.get("/v1/space/published_bots_list").mock(
-        return_value=api_error(4101, "no permission for this workspace", status=403)
+        return_value=golden_response("errors/permission_4101.json", status=403)
     )
 
 
@@ -268,14 +255,14 @@ def _workspace_forbidden(outcomes: Outcomes, sample_workspace_id: str) -> None:
 @given("a chat stream that loses its connection in the middle of an event, after three answer deltas")
 def _broken_stream(coze_router: respx.MockRouter) -> None:
     cut = OK_STREAM[: OK_STREAM.index(MESSAGE_COMPLETED) + len(MESSAGE_COMPLETED)]
-    coze_router.post("/v3/chat").mock(return_value=broken_sse_response(cut))
+    coze_router.post("/v3/chat").mock(return_value=event_stream(cut, cut=True))
 
 
 @given("a chat stream in which an event after three answer deltas carries invalid JSON data")
 def _malformed_stream(coze_router: respx.MockRouter) -> None:
     head = OK_STREAM[: OK_STREAM.index(MESSAGE_COMPLETED)]
     coze_router.post("/v3/chat").mock(
-        return_value=sse_response(head + MESSAGE_COMPLETED + 'data:{"role":"assistant","content":"Par\n\n')
+        return_value=event_stream(head + MESSAGE_COMPLETED + 'data:{"role":"assistant","content":"Par\n\n')
     )
 
 
@@ -318,16 +305,15 @@ def _text_before_kept(outcomes: Outcomes) -> None:
 
 @given("a workflow that is still running when the backend's deadline passes")
 def _slow_workflow(coze_router: respx.MockRouter, sample_workflow_id: str, sample_execute_id: str) -> None:
-    running = make_run_history(sample_execute_id, status=WorkflowExecuteStatus.RUNNING)
     coze_router.get(f"/v1/workflows/{sample_workflow_id}/run_histories/{sample_execute_id}").mock(
-        return_value=ok([running.model_dump()])
+        return_value=golden_response("workflows/run_history_running.json")
     )
 
 
 @given("a blocking workflow run whose request times out")
 def _blocking_times_out(coze_router: respx.MockRouter, sample_execute_id: str) -> None:
     coze_router.post("/v1/workflow/run", name="workflow.run").mock(
-        side_effect=[workflow_run_response(execute_id=sample_execute_id), httpx.ReadTimeout("read timed out")]
+        side_effect=[golden_response("workflows/run_async.json"), httpx.ReadTimeout("read timed out")]
     )
 
 
