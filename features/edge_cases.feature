@@ -4,7 +4,7 @@ Feature: Edge cases
   Every error the integration raises is typed, carries the Coze logid when Coze sent one, never shows
   the token, and keeps whatever data had already arrived.
 
-  @acceptance:EC-1 @fr:FR-015 @fr:FR-017 @parity
+  @acceptance:EC-1 @fr:FR-017 @parity
   Scenario: What happens when Coze API token is invalid or expired during client initialization?
     Given a client whose token Coze rejects as invalid or expired
     When the client checks its credentials
@@ -60,6 +60,40 @@ Feature: Edge cases
     When the backend consumes the stream
     Then a malformed-event error carries the offending data and the logid
     And the answer text received before it is kept
+
+  @fr:FR-014 @parity
+  Scenario: Building a client leaves the process-wide log level to the backend's startup call
+    Given COZE_DEBUG is true and the application keeps cozepy's logger at ERROR
+    When the backend builds a client from the environment
+    Then cozepy's logger is still at ERROR
+    And the backend's startup call applies DEBUG to cozepy's and the integration's loggers
+
+  @fr:FR-001 @parity
+  Scenario: A client builds when the integration is vendored without its distribution metadata
+    Given no installed distribution's metadata can be found, as when the code is vendored into the backend
+    When the backend builds its client
+    Then the client is built with the configured base URL
+
+  @fr:FR-006 @fr:FR-017 @parity
+  Scenario: A token without access to a workspace gets a permission error, not an authentication error
+    Given Coze answers the bot list with code 4101 because the token may not access the workspace
+    When the backend lists the bots
+    Then a permission error with code 4101 and the logid surfaces, sent only once
+    And it is not an authentication error and does not tell the developer to check COZE_API_TOKEN
+
+  @fr:FR-013 @fr:FR-017 @parity
+  Scenario: A Retry-After longer than the allowed wait fails at once instead of holding the request
+    Given Coze rate-limits the bot list with code 4013 and asks to wait an hour
+    When the backend lists the bots
+    Then a rate-limit error with code 4013, the logid and the hour Coze asked for surfaces
+    And the backend neither waited nor sent the request again
+
+  @fr:FR-006 @fr:FR-013 @fr:FR-017 @parity
+  Scenario: A failure on a later page of the bot list is typed and retried like one on the first page
+    Given a workspace with three bots listed two per page, whose second page Coze keeps rate-limiting with Retry-After of 1 second
+    When the backend lists every bot of the workspace
+    Then the first page's bots arrive before a rate-limit error carrying the second page's logid
+    And the second page was requested 3 times with page_index 2, 1 second apart
 
   @fr:FR-009 @fr:FR-017 @parity
   Scenario: A streamed workflow's result is the End node's output joined from all its chunks

@@ -12,7 +12,7 @@ Feature: SDK Installation and Configuration
     When Coze SDK dependency is added
     Then the SDK package (cozepy) is listed in dependencies
 
-  @acceptance:US1-AS2 @fr:FR-001 @fr:FR-020
+  @acceptance:US1-AS2 @fr:FR-001
   Scenario: The SDK imports cleanly
     Given SDK is installed
     When importing cozepy in Python code

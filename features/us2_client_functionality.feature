@@ -6,7 +6,7 @@ Feature: Basic Coze Client Functionality Testing
 
   Independent Test: Can be tested independently by running pytest suite that validates client initialization, authentication patterns, and basic client properties using mocks.
 
-  @acceptance:US2-AS1 @fr:FR-003 @fr:FR-004 @fr:FR-005 @fr:FR-012 @fr:FR-015 @parity
+  @acceptance:US2-AS1 @fr:FR-003 @fr:FR-004 @fr:FR-005 @fr:FR-015 @parity
   Scenario: Sync and async clients initialise with correct authentication
     Given test fixtures for API credentials
     When tests execute client initialization
@@ -18,7 +18,7 @@ Feature: Basic Coze Client Functionality Testing
     When tests verify client properties
     Then API key, base URL, and authentication methods are accessible and correct
 
-  @acceptance:US2-AS3 @fr:FR-002 @fr:FR-018 @fr:FR-019
+  @acceptance:US2-AS3
   Scenario: The client initialisation tests pass under pytest
     Given test suite configured
     When running pytest

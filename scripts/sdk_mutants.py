@@ -101,6 +101,56 @@ MUTANTS = [
         '            if line == "" or not any(line.startswith(f + ":") for f in self._fields):\n'
         "                continue\n",
     ),
+    # Schema drift against the golden wire: an enum value changed, a field read from another key,
+    # an optional field dropped. The golden files and the contract tests must notice each.
+    Mutant(
+        "drift-chat-status-value",
+        "chat/__init__.py",
+        '    IN_PROGRESS = "in_progress"\n',
+        '    IN_PROGRESS = "running"\n',
+    ),
+    Mutant("drift-message-type-value", "chat/__init__.py", '    ANSWER = "answer"\n', '    ANSWER = "reply"\n'),
+    Mutant(
+        "drift-execute-status-value",
+        "workflows/runs/run_histories/__init__.py",
+        '    SUCCESS = "Success"\n',
+        '    SUCCESS = "Succeeded"\n',
+    ),
+    Mutant(
+        "drift-run-mode-value",
+        "workflows/runs/run_histories/__init__.py",
+        "    ASYNCHRONOUS = 2\n",
+        "    ASYNCHRONOUS = 3\n",
+    ),
+    Mutant("drift-workspace-type-value", "workspaces/__init__.py", '    TEAM = "team"\n', '    TEAM = "enterprise"\n'),
+    Mutant(
+        "drift-usage-other-key",
+        "chat/__init__.py",
+        "    output_count: int = 0\n",
+        '    output_count: int = __import__("pydantic").Field(0, validation_alias="output_tokens")\n',
+    ),
+    Mutant(
+        "drift-bot-name-other-key",
+        "bots/__init__.py",
+        "        bot_name: str\n",
+        '        bot_name: str = Field(alias="name")\n',
+    ),
+    Mutant(
+        "drift-nick-name-other-key",
+        "users/__init__.py",
+        "    nick_name: str\n",
+        '    nick_name: str = __import__("pydantic").Field(alias="nickname")\n',
+    ),
+    Mutant("drift-conversation-name-dropped", "conversations/__init__.py", "    name: Optional[str] = None\n", ""),
+    Mutant("drift-chat-completed-at-dropped", "chat/__init__.py", "    completed_at: Optional[int] = None\n", ""),
+    Mutant("drift-message-section-id-dropped", "chat/__init__.py", "    section_id: Optional[str] = None\n", ""),
+    Mutant("drift-workflow-usage-dropped", "workflows/runs/__init__.py", "    usage: Optional[ChatUsage] = None\n", ""),
+    Mutant(
+        "drift-run-history-usage-dropped",
+        "workflows/runs/run_histories/__init__.py",
+        "    usage: Optional[ChatUsage] = None\n",
+        "",
+    ),
 ]
 
 

@@ -9,7 +9,6 @@ import httpx
 from cozepy import AsyncCoze, AsyncHTTPClient, AsyncTokenAuth, Coze, SyncHTTPClient, TokenAuth, User
 
 from coze_integration.calls import CozeCalls, RetryPolicy
-from coze_integration.logs import configure_logging
 from coze_integration.settings import CozeSettings
 from coze_integration.stream_ends import awatch_stream_end, watch_stream_end
 from coze_integration.versions import check_versions
@@ -35,12 +34,14 @@ def http_timeout(settings: CozeSettings) -> httpx.Timeout:
 
 def _prepare(settings: CozeSettings) -> str:
     ensure_supported_versions()
-    configure_logging(settings.effective_log_level)
     return settings.api_token.get_secret_value()
 
 
 def build_coze(settings: CozeSettings) -> Coze:
-    """A sync client with the configured token, base URL, timeouts and logging."""
+    """A sync client with the configured token, base URL and timeouts.
+
+    Loggers are left alone: the backend applies the log settings once with ``configure_logging``.
+    """
     token = _prepare(settings)
     http_client = SyncHTTPClient(
         timeout=http_timeout(settings),
@@ -51,7 +52,7 @@ def build_coze(settings: CozeSettings) -> Coze:
 
 
 def build_async_coze(settings: CozeSettings) -> AsyncCoze:
-    """An async client with the configured token, base URL, timeouts and logging."""
+    """An async client with the configured token, base URL and timeouts."""
     token = _prepare(settings)
     http_client = AsyncHTTPClient(
         timeout=http_timeout(settings),
@@ -62,8 +63,14 @@ def build_async_coze(settings: CozeSettings) -> AsyncCoze:
 
 
 def build_calls(settings: CozeSettings) -> CozeCalls:
-    """Typed errors and read retries with the configured attempts and base delay."""
-    return CozeCalls(RetryPolicy(attempts=settings.retry_attempts, base_delay=settings.retry_base_delay_seconds))
+    """Typed errors and read retries with the configured attempts, base delay and ``Retry-After`` cap."""
+    return CozeCalls(
+        RetryPolicy(
+            attempts=settings.retry_attempts,
+            base_delay=settings.retry_base_delay_seconds,
+            max_retry_after=settings.retry_after_max_seconds,
+        )
+    )
 
 
 def verify_credentials(coze: Coze, calls: CozeCalls) -> User:

@@ -69,8 +69,12 @@ class CozeAuthenticationError(CozeAPIRequestError):
     """The token is invalid or expired."""
 
 
-class CozePermissionError(CozeAuthenticationError):
-    """The token is valid but may not access the resource."""
+class CozePermissionError(CozeAPIRequestError):
+    """The token is valid but may not access the resource (code 4101 or HTTP 403).
+
+    Not an authentication error: a new token would not help, access to the workspace, bot or
+    workflow must be granted to the token's account.
+    """
 
 
 class CozeNotFoundError(CozeAPIRequestError):

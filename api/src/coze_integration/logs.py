@@ -1,4 +1,4 @@
-"""Logging for cozepy and this package."""
+"""Logging for cozepy and this package: one explicit call the backend makes at startup."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import logging
 
 import cozepy
 
+from coze_integration.settings import CozeSettings
+
 LOGGER_NAME = "coze_integration"
 
 
-def configure_logging(level: int) -> None:
-    """Apply ``level`` to cozepy's own logger and to this package's logger.
+def configure_logging(settings: CozeSettings) -> None:
+    """Apply ``COZE_LOG_LEVEL`` / ``COZE_DEBUG`` to cozepy's logger and to this package's logger.
 
-    cozepy's logger does not propagate and has its own handler, so the level must be set through
-    ``cozepy.setup_logging``; at DEBUG it logs every request body and SSE line (never the
-    Authorization header).
+    Loggers are process-wide, so the client factories never touch them: the backend calls this once
+    at startup, next to its own logging setup. cozepy's logger does not propagate and has its own
+    handler, so its level is set through ``cozepy.setup_logging``; at DEBUG it logs every request
+    body and SSE line (never the Authorization header).
     """
+    level = settings.effective_log_level
     cozepy.setup_logging(level)
     logging.getLogger(LOGGER_NAME).setLevel(level)

@@ -31,6 +31,8 @@ class CozeSettings(BaseSettings):
     debug: bool = False
     retry_attempts: Annotated[int, Field(ge=1, le=10)] = 3
     retry_base_delay_seconds: Annotated[float, Field(ge=0)] = 0.5
+    #: The longest ``Retry-After`` a read waits for; a longer one fails at once (see ``RetryPolicy``).
+    retry_after_max_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 10.0
 
     @field_validator("api_token")
     @classmethod

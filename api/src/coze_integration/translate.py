@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 import pydantic
@@ -31,6 +35,15 @@ _BY_CODE: dict[int, type[CozeAPIRequestError]] = {
     4013: CozeRateLimitError,
 }
 
+#: What "now" is when a ``Retry-After`` HTTP-date is turned into seconds; tests pass a fake clock.
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
 #: Longest excerpt of a response body quoted in an error.
 MAX_EXCERPT = 200
 
@@ -53,8 +66,37 @@ def _class_for(code: int | None, status: int | None) -> type[CozeAPIRequestError
     return _BY_STATUS.get(status or 0, CozeAPIRequestError)
 
 
+def retry_after_seconds(header: str | None, now: Clock = utc_now) -> float | None:
+    """Seconds the server asked to wait, from ``Retry-After`` in either RFC 9110 form.
+
+    Delay-seconds (``"3"``; a fraction is accepted) or an HTTP-date (``"Wed, 21 Oct 2026 07:28:00
+    GMT"``, counted from ``now()``). ``None`` when there is no usable hint: absent, unparsable,
+    negative, not finite, or a date already past. The caller then falls back to its own backoff.
+    """
+    if header is None:
+        return None
+    text = header.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000" means UTC with no claim about the local zone (RFC 5322)
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - now()).total_seconds()
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
 def api_error(
-    *, code: int | None, msg: str, logid: str | None, target: str, exchange: Exchange | None
+    *,
+    code: int | None,
+    msg: str,
+    logid: str | None,
+    target: str,
+    exchange: Exchange | None,
+    now: Clock = utc_now,
 ) -> CozeAPIRequestError:
     """The typed error for an error answer from Coze."""
     status = exchange.status if exchange and exchange.status >= 400 else None
@@ -62,7 +104,7 @@ def api_error(
     hint = TOKEN_HINT if issubclass(cls, CozeAuthenticationError) else ""
     error = cls(code=code, msg=msg, logid=logid, target=target, http_status=status, hint=hint)
     if isinstance(error, CozeRateLimitError) and exchange is not None:
-        error.retry_after = exchange.retry_after
+        error.retry_after = retry_after_seconds(exchange.retry_after, now)
     return error
 
 
@@ -73,22 +115,25 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= MAX_EXCERPT and len(text) <= MAX_EXCERPT * 2 else flat[:MAX_EXCERPT] + "…"
 
 
-def _from_coze_api_error(exc: CozeAPIError, exchange: Exchange | None) -> CozeIntegrationError:
+def _from_coze_api_error(exc: CozeAPIError, exchange: Exchange | None, now: Clock) -> CozeIntegrationError:
     target = exchange.target if exchange else "request"
     if isinstance(exc.__cause__, json.JSONDecodeError | UnicodeDecodeError):
         # cozepy puts the HTTP status in ``code`` and the raw body in ``msg`` for non-JSON bodies.
         status = exc.code
         if status is not None and (status >= 500 or status in _BY_STATUS):
-            return api_error(code=None, msg=excerpt(exc.msg), logid=exc.logid, target=target, exchange=exchange)
+            return api_error(
+                code=None, msg=excerpt(exc.msg), logid=exc.logid, target=target, exchange=exchange, now=now
+            )
         detail = f"not JSON: {excerpt(exc.msg)!r}" if exc.msg.strip() else "empty body"
         return CozeMalformedResponseError(target=target, detail=detail, logid=exc.logid)
-    return api_error(code=exc.code, msg=exc.msg, logid=exc.logid, target=target, exchange=exchange)
+    return api_error(code=exc.code, msg=exc.msg, logid=exc.logid, target=target, exchange=exchange, now=now)
 
 
-def translate(exc: BaseException, exchange: Exchange | None) -> CozeIntegrationError | None:
+def translate(exc: BaseException, exchange: Exchange | None, now: Clock = utc_now) -> CozeIntegrationError | None:
     """The typed error for ``exc``, or ``None`` when it is not a Coze or transport failure.
 
-    ``exchange`` is the HTTP exchange recorded during the failed call, if any.
+    ``exchange`` is the HTTP exchange recorded during the failed call, if any; ``now`` dates a
+    ``Retry-After`` given as an HTTP-date.
     """
     if isinstance(exc, CozeIntegrationError):
         return exc
@@ -96,14 +141,16 @@ def translate(exc: BaseException, exchange: Exchange | None) -> CozeIntegrationE
         target = exchange.target if exchange else "request"
         return CozeAuthenticationError(code=None, msg=str(exc.error), logid=exc.logid, target=target, hint=TOKEN_HINT)
     if isinstance(exc, CozeAPIError):
-        return _from_coze_api_error(exc, exchange)
+        return _from_coze_api_error(exc, exchange, now)
     if isinstance(exc, httpx.TimeoutException):
         return CozeTimeoutError(target=describe(exc.request), reason=f"timed out ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError):
         return CozeNetworkError(target=describe(exc.request), reason=f"{type(exc).__name__}: {exc}")
     if isinstance(exc, _SHAPE_ERRORS) and exchange is not None:
         if exchange.status >= 500 or exchange.status == 429:
-            return api_error(code=None, msg="", logid=exchange.logid, target=exchange.target, exchange=exchange)
+            return api_error(
+                code=None, msg="", logid=exchange.logid, target=exchange.target, exchange=exchange, now=now
+            )
         detail = f"{type(exc).__name__}: {excerpt(str(exc))}"
         return CozeMalformedResponseError(target=exchange.target, detail=detail, logid=exchange.logid)
     return None

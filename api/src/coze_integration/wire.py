@@ -2,8 +2,9 @@
 
 cozepy discards the HTTP status and headers before it raises, and pydantic errors carry no logid.
 The client factories install :func:`record_response` so the error translation can still name the
-request, the status, the logid and ``Retry-After``. A context variable keeps concurrent async
-calls apart: each task sees only its own exchange.
+request, the status, the logid and ``Retry-After``. The same hook installs the repairs of
+:mod:`coze_integration.wire_repairs`, where cozepy cannot read what Coze documents. A context
+variable keeps concurrent async calls apart: each task sees only its own exchange.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
+
+from coze_integration.wire_repairs import repair
 
 LOGID_HEADER = "x-tt-logid"
 
@@ -25,7 +28,8 @@ class Exchange:
     status: int
     logid: str | None
     content_type: str | None
-    retry_after: float | None
+    #: The raw ``Retry-After`` header; :func:`coze_integration.translate.retry_after_seconds` reads it.
+    retry_after: str | None
 
 
 _last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=None)
@@ -34,14 +38,6 @@ _last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=No
 def describe(request: httpx.Request) -> str:
     """``METHOD /path?query`` of a request: what error messages name."""
     return f"{request.method} {request.url.raw_path.decode('ascii', 'replace')}"
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Coze sends delta-seconds; an HTTP date or garbage means "no hint", not an error.
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
 
 
 def record_response(response: httpx.Response) -> None:
@@ -53,9 +49,10 @@ def record_response(response: httpx.Response) -> None:
             status=response.status_code,
             logid=response.headers.get(LOGID_HEADER),
             content_type=response.headers.get("content-type"),
-            retry_after=_retry_after(response.headers.get("retry-after")),
+            retry_after=response.headers.get("retry-after"),
         )
     )
+    repair(response)  # before cozepy reads the body: see coze_integration.wire_repairs
 
 
 async def arecord_response(response: httpx.Response) -> None:

@@ -65,15 +65,20 @@ class WorkflowLogFilter:
         created_to: datetime | None = None,
         keyword: str | None = None,
     ) -> WorkflowLogFilter:
-        """A filter from plain values, e.g. ``statuses=["Fail", "Running"]`` from a query string."""
+        """A filter from plain values, e.g. ``statuses=["Fail", "Running"]`` from a query string.
+
+        ``statuses`` may be any iterable of names (list, set, generator), matched case-insensitively.
+        """
         known = {status.value.lower(): status for status in WorkflowExecuteStatus}
-        unknown = [s for s in statuses if s.lower() not in known]
+        # ``statuses`` may be a generator: read it exactly once.
+        wanted = {name: known.get(name.lower()) for name in statuses}
+        unknown = [name for name, status in wanted.items() if status is None]
         if unknown:
             raise CozeInvalidQueryError(
                 f"unknown status {unknown}; expected one of {sorted(s.value for s in known.values())}"
             )
         return cls(
-            statuses=frozenset(known[s.lower()] for s in statuses),
+            statuses=frozenset(status for status in wanted.values() if status is not None),
             created_from=created_from,
             created_to=created_to,
             keyword=keyword,

@@ -17,6 +17,7 @@ import respx
 from cozepy import COZE_CN_BASE_URL, AsyncCoze, Coze
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from coze_acceptance.tags import pytest_itemcollected  # noqa: F401  (covers ids selectable with -m)
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.clients import build_async_coze, build_coze
 from coze_integration.polling import PollPolicy
@@ -133,7 +134,9 @@ def recorded_sleeps(fake_clock: FakeClock) -> list[float]:
 @pytest.fixture
 def coze_calls(fake_clock: FakeClock) -> CozeCalls:
     """Typed errors and up to three attempts for reads, sleeping on the fake clock."""
-    return CozeCalls(RetryPolicy(attempts=3, base_delay=0.5, sleep=fake_clock.sleep, asleep=fake_clock.asleep))
+    return CozeCalls(
+        RetryPolicy(attempts=3, base_delay=0.5, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock.utc)
+    )
 
 
 @pytest.fixture

@@ -145,3 +145,15 @@ async def collect(events: Iterable[T] | AsyncIterable[T]) -> list[T]:
     if isinstance(events, AsyncIterable):
         return [item async for item in events]
     return list(events)
+
+
+async def read_items_into(client: AnyCoze, calls: CozeCalls, call: Callable[[], Any], items: list[Any]) -> None:
+    """Append every item of a cozepy list to ``items`` through :meth:`CozeCalls.read_items` or its async twin.
+
+    The list keeps what arrived before a failure, so a test can check that page 1 was delivered.
+    """
+    if isinstance(client, AsyncCoze):
+        async for item in calls.aread_items(call):
+            items.append(item)
+    else:
+        items.extend(calls.read_items(call))

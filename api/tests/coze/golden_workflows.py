@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.coze.wire import golden_events
+from tests.coze.wire import GoldenEvent, golden_events
 
 #: The title Coze gives the End node in the golden streams.
 END_NODE = "End"
+
+
+def delivered_events(name: str) -> list[GoldenEvent]:
+    """The events of golden stream ``name`` the fold sees: not ``Done`` (cozepy hides it), not ``PING``.
+
+    The wire repairs drop ``PING`` heartbeats before cozepy reads the stream.
+    """
+    return [event for event in golden_events(name) if event.event not in {"Done", "PING"}]
 
 
 def message_data(name: str) -> list[dict[str, Any]]:

@@ -13,14 +13,17 @@ import pytest
 import respx
 
 from coze_integration.calls import CozeCalls
-from coze_integration.errors import CozeNotFoundError, CozePermissionError
-from tests.coze.coze_clients import AnyCoze, collect, read, resolve
-from tests.coze.coze_factories import LOGID, api_error, bots_page, make_bot, ok
+from coze_integration.errors import CozeNotFoundError, CozePermissionError, CozeRateLimitError
+from tests.coze.coze_clients import AnyCoze, collect, read, read_items_into, resolve
+from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
 
 BOTS_PATH = "/v1/space/published_bots_list"
-IDS = [f"74845238788498224{n:02d}" for n in range(5)]
+PAGES = [f"bots/published_bots_list_page{n}.json" for n in (1, 2, 3)]
+IDS = [bot["bot_id"] for page in PAGES for bot in golden(page)["data"]["space_bots"]]
+#: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
+PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
 
 class TestCozeBotsList:
@@ -30,10 +33,13 @@ class TestCozeBotsList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str, mock_coze_api_token: str
     ) -> None:
         """The first page carries ``space_id``, ``page_size`` and ``page_index=1`` and returns typed bots."""
-        route = coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[:2], total=2)))
+        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(PAGES[0]))
         page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
-        assert [bot.bot_id for bot in page.items] == IDS[:2]
-        assert [bot.bot_name for bot in page.items] == ["Bot 400", "Bot 401"]
+        wire = golden(PAGES[0])["data"]["space_bots"]
+        assert [(b.bot_id, b.bot_name, b.description, b.icon_url) for b in page.items] == [
+            (b["bot_id"], b["bot_name"], b["description"], b["icon_url"]) for b in wire
+        ]
+        assert [b.publish_time for b in page.items] == [b["publish_time"] for b in wire]
         assert page.response.logid == LOGID
         request = route.calls.last.request
         assert dict(request.url.params) == {"space_id": sample_workspace_id, "page_size": "2", "page_index": "1"}
@@ -43,7 +49,7 @@ class TestCozeBotsList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
     ) -> None:
         """Asking for page 3 sends ``page_index=3``, not an off-by-one neighbour."""
-        route = coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[4:], total=5)))
+        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(PAGES[2]))
         page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2, page_num=3))
         assert page.page_num == 3
         assert route.calls.last.request.url.params["page_index"] == "3"
@@ -64,7 +70,8 @@ class TestCozeBotsList:
         has_more: bool,
     ) -> None:
         """``has_more`` is true exactly when ``total`` exceeds the pages read so far."""
-        coze_router.get(BOTS_PATH).mock(return_value=ok(bots_page(IDS[: min(total, page_size)], total=total)))
+        name = PAGES[0] if total else "bots/published_bots_list_empty.json"
+        coze_router.get(BOTS_PATH).mock(return_value=golden_response(name, changes={"data.total": total}))
         page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=page_size))
         assert (page.has_more, page.total) == (has_more, total)
 
@@ -72,9 +79,7 @@ class TestCozeBotsList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
     ) -> None:
         """Iterating the pager yields every bot and requests pages 2 and 3 in turn."""
-        route = coze_router.get(BOTS_PATH).mock(
-            side_effect=[ok(bots_page(IDS[i : i + 2], total=len(IDS))) for i in (0, 2, 4)]
-        )
+        route = coze_router.get(BOTS_PATH).mock(side_effect=[golden_response(page) for page in PAGES])
         first: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
         bots = await collect(first)
         assert [bot.bot_id for bot in bots] == IDS
@@ -88,15 +93,19 @@ class TestCozeBotsRetrieve:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
         """Every metadata field arrives typed, and the response logid reaches the caller."""
-        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=ok(make_bot(sample_bot_id)))
+        route = coze_router.get("/v1/bot/get_online_info").mock(
+            return_value=golden_response("bots/get_online_info_ok.json")
+        )
         bot: Any = await resolve(coze_client.bots.retrieve(bot_id=sample_bot_id))
-        assert bot.model_dump() == make_bot(sample_bot_id).model_dump()
+        wire = golden("bots/get_online_info_ok.json")["data"]
+        assert (bot.bot_id, bot.description) == (sample_bot_id, wire["description"])
+        assert_lossless(bot, wire)
         assert bot.response.logid == LOGID
         assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
 
     @pytest.mark.parametrize(
-        ("code", "error"),
-        [(4200, CozeNotFoundError), (4101, CozePermissionError)],
+        ("wire", "error"),
+        [("errors/not_found_4200.json", CozeNotFoundError), ("errors/permission_4101.json", CozePermissionError)],
         ids=["bot-does-not-exist", "bot-not-accessible"],
     )
     async def test_missing_or_forbidden_bot_is_typed(
@@ -105,14 +114,74 @@ class TestCozeBotsRetrieve:
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         sample_bot_id: str,
-        code: int,
+        wire: str,
         error: type[Exception],
     ) -> None:
         """An unknown or inaccessible bot raises a typed error naming the bot id, with the logid."""
-        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(code, "bot not available"))
+        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response(wire))
         with pytest.raises(error) as caught:
             await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         assert sample_bot_id in str(caught.value)
-        assert getattr(caught.value, "code", None) == code
+        assert getattr(caught.value, "code", None) == golden(wire)["code"]
         assert getattr(caught.value, "logid", None) == LOGID
         assert route.call_count == 1
+
+
+class TestCozeBotsLaterPages:
+    """A failure on page 2 of ``bots.list`` is typed and retried like a failure on page 1."""
+
+    PAGE_1 = "bots/published_bots_list_page1_of_2.json"
+    PAGE_2 = "bots/published_bots_list_page2_of_2.json"
+    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+
+    def _bot_ids(self, *names: str) -> list[str]:
+        return [bot["bot_id"] for name in names for bot in golden(name)["data"]["space_bots"]]
+
+    async def test_rate_limited_page_two_is_retried(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """Page 2 answered 429 with ``Retry-After: 1`` is fetched again after 1 s, and every bot arrives."""
+        route = coze_router.get(BOTS_PATH).mock(
+            side_effect=[
+                golden_response(self.PAGE_1),
+                golden_response(self.LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID),
+                golden_response(self.PAGE_2),
+            ]
+        )
+        bots: list[Any] = []
+        await read_items_into(
+            coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=2), bots
+        )
+        assert [bot.bot_id for bot in bots] == self._bot_ids(self.PAGE_1, self.PAGE_2)
+        assert [dict(call.request.url.params) for call in route.calls] == [
+            {"space_id": sample_workspace_id, "page_size": "2", "page_index": page} for page in ("1", "2", "2")
+        ]
+        assert recorded_sleeps == [1.0]
+
+    async def test_page_two_failure_is_the_typed_error(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """A page 2 that stays rate-limited raises the rate-limit error with page 2's logid, after page 1's bots."""
+        limited = golden_response(self.LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID)
+        route = coze_router.get(BOTS_PATH).mock(side_effect=[golden_response(self.PAGE_1), limited, limited, limited])
+        bots: list[Any] = []
+        with pytest.raises(CozeRateLimitError) as caught:
+            await read_items_into(
+                coze_client, coze_calls, partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=2), bots
+            )
+        assert [bot.bot_id for bot in bots] == self._bot_ids(self.PAGE_1)
+        error = caught.value
+        assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, 1.0, PAGE_2_LOGID)
+        assert "page_index=2" in error.target
+        assert route.call_count == 4, "page 1 once, page 2 on each of the three attempts"
+        assert recorded_sleeps == [1.0, 1.0]

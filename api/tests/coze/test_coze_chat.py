@@ -14,23 +14,20 @@ from typing import Any
 
 import pytest
 import respx
-from cozepy import ChatError, ChatStatus, Coze, Message
+from cozepy import ChatStatus, Coze, Message
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeDeadlineExceededError, CozeServerError
 from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
-from tests.coze.coze_factories import (
-    LOGID,
-    api_error,
-    make_answer,
-    make_chat,
-    make_usage,
-    ok,
-    request_json,
-)
+from tests.coze.wire import LOGID, golden, golden_response, request_json
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-007", "FR-012", "FR-017")]
+
+CREATED, IN_PROGRESS = "chat/create_created.json", "chat/retrieve_in_progress.json"
+COMPLETED, FAILED = "chat/retrieve_completed.json", "chat/retrieve_failed.json"
+MESSAGES = "chat/message_list_ok.json"
+[ANSWER] = [m["content"] for m in golden(MESSAGES)["data"] if m["type"] == "answer"]
 
 
 def _question(text: str) -> list[Message]:
@@ -52,8 +49,7 @@ class TestCozeChatCreate:
         sample_conversation_id: str,
     ) -> None:
         """The body carries bot id, user id, the user's message and ``stream: false``."""
-        chat = make_chat(sample_chat_id, sample_conversation_id, bot_id=sample_bot_id, usage=make_usage(40, 2))
-        route = coze_router.post("/v3/chat").mock(return_value=ok(chat))
+        route = coze_router.post("/v3/chat").mock(return_value=golden_response("chat/create_in_progress.json"))
         result: Any = await resolve(
             coze_client.chat.create(
                 bot_id=sample_bot_id,
@@ -62,18 +58,25 @@ class TestCozeChatCreate:
                 custom_variables={"city": "Paris"},
             )
         )
-        assert (result.id, result.conversation_id, result.status) == (
+        wire = golden("chat/create_in_progress.json")["data"]
+        assert (result.id, result.conversation_id, result.bot_id, result.status) == (
             sample_chat_id,
             sample_conversation_id,
-            ChatStatus.COMPLETED,
+            wire["bot_id"],
+            ChatStatus(wire["status"]),
         )
-        assert (result.usage.token_count, result.usage.input_count, result.usage.output_count) == (42, 40, 2)
+        assert (result.last_error.code, result.last_error.msg) == (
+            wire["last_error"]["code"],
+            wire["last_error"]["msg"],
+        )
         assert result.response.logid == LOGID
         request = route.calls.last.request
         body = request_json(request)
         assert (body["bot_id"], body["user_id"], body["stream"]) == (sample_bot_id, sample_user_id, False)
         assert body["custom_variables"] == {"city": "Paris"}
-        assert [(m["role"], m["content"]) for m in body["additional_messages"]] == [("user", sample_user_message)]
+        assert [(m["role"], m["content"], m["content_type"]) for m in body["additional_messages"]] == [
+            ("user", sample_user_message, "text")
+        ]
         assert request.url.params["conversation_id"] == ""
 
     async def test_create_in_existing_conversation(
@@ -85,7 +88,7 @@ class TestCozeChatCreate:
         sample_conversation_id: str,
     ) -> None:
         """A chat in an existing conversation names it in the query string."""
-        route = coze_router.post("/v3/chat").mock(return_value=ok(make_chat(sample_chat_id, sample_conversation_id)))
+        route = coze_router.post("/v3/chat").mock(return_value=golden_response(CREATED))
         await resolve(
             coze_client.chat.create(bot_id=sample_bot_id, user_id="u", conversation_id=sample_conversation_id)
         )
@@ -95,13 +98,11 @@ class TestCozeChatCreate:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
     ) -> None:
         """``chat.retrieve`` posts to /v3/chat/retrieve with both ids in the query string."""
-        route = coze_router.post("/v3/chat/retrieve").mock(
-            return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS))
-        )
+        route = coze_router.post("/v3/chat/retrieve").mock(return_value=golden_response(IN_PROGRESS))
         chat: Any = await resolve(
             coze_client.chat.retrieve(conversation_id=sample_conversation_id, chat_id=sample_chat_id)
         )
-        assert chat.status == ChatStatus.IN_PROGRESS
+        assert chat.status == golden(IN_PROGRESS)["data"]["status"]
         assert dict(route.calls.last.request.url.params) == {
             "conversation_id": sample_conversation_id,
             "chat_id": sample_chat_id,
@@ -111,7 +112,7 @@ class TestCozeChatCreate:
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
         """A 5xx on ``chat.create`` surfaces at once: retrying a write could ask the bot twice."""
-        route = coze_router.post("/v3/chat").mock(return_value=api_error(5000, "internal", status=500))
+        route = coze_router.post("/v3/chat").mock(return_value=golden_response("errors/internal_5000.json", status=500))
         with pytest.raises(CozeServerError):
             await write(coze_client, coze_calls, partial(coze_client.chat.create, bot_id=sample_bot_id, user_id="u"))
         assert route.call_count == 1
@@ -126,14 +127,11 @@ class TestCozeChatWait:
         self, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
     ) -> dict[str, respx.Route]:
         """Create answers ``created``; message list answers with the assistant's reply."""
-        answer = make_answer("Paris.", chat_id=sample_chat_id, conversation_id=sample_conversation_id)
         return {
-            "create": coze_router.post("/v3/chat").mock(
-                return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.CREATED))
-            ),
+            "create": coze_router.post("/v3/chat").mock(return_value=golden_response(CREATED)),
             "retrieve": coze_router.post("/v3/chat/retrieve"),
             "messages": coze_router.get("/v3/chat/message/list", name="chat.messages").mock(
-                return_value=ok([answer.model_dump()])
+                return_value=golden_response(MESSAGES)
             ),
         }
 
@@ -148,12 +146,10 @@ class TestCozeChatWait:
         sample_conversation_id: str,
     ) -> None:
         """A chat that starts ``created`` is polled (cozepy's own poller would stop there) until completed."""
-        running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
-        done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
-        routes["retrieve"].mock(side_effect=[ok(running), ok(done)])
+        routes["retrieve"].mock(side_effect=[golden_response(IN_PROGRESS), golden_response(COMPLETED)])
         result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert result.chat.status == ChatStatus.COMPLETED
-        assert result.answer == "Paris."
+        assert result.answer == ANSWER
         assert recorded_sleeps == [2.0, 2.0]
         assert routes["retrieve"].call_count == 2
         assert dict(routes["messages"].calls.last.request.url.params) == {
@@ -171,17 +167,12 @@ class TestCozeChatWait:
         sample_conversation_id: str,
     ) -> None:
         """A chat that fails stops the polling and keeps Coze's ``last_error``."""
-        failed = make_chat(
-            sample_chat_id,
-            sample_conversation_id,
-            status=ChatStatus.FAILED,
-            last_error=ChatError(code=5000, msg="model overloaded"),
-        )
-        routes["retrieve"].mock(return_value=ok(failed))
+        routes["retrieve"].mock(return_value=golden_response(FAILED))
         result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert result.chat.status == ChatStatus.FAILED
         assert result.chat.last_error is not None
-        assert (result.chat.last_error.code, result.chat.last_error.msg) == (5000, "model overloaded")
+        last_error = golden(FAILED)["data"]["last_error"]
+        assert (result.chat.last_error.code, result.chat.last_error.msg) == (last_error["code"], last_error["msg"])
 
     async def test_gives_up_at_deadline_with_ids(
         self,
@@ -195,9 +186,7 @@ class TestCozeChatWait:
         sample_conversation_id: str,
     ) -> None:
         """A chat still running at the deadline raises a timeout naming the chat and conversation."""
-        routes["retrieve"].mock(
-            return_value=ok(make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS))
-        )
+        routes["retrieve"].mock(return_value=golden_response(IN_PROGRESS))
         coze_router.pop("chat.messages")  # a chat that never finished has no messages to list
         with pytest.raises(CozeDeadlineExceededError) as caught:
             await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
@@ -222,16 +211,15 @@ class TestCozeChatCreateAndPoll:
         """Two in-progress answers mean two sleeps and three retrieves before the messages are listed."""
         slept: list[float] = []
         monkeypatch.setattr("cozepy.chat.time.sleep", slept.append)
-        running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
-        done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
-        coze_router.post("/v3/chat").mock(return_value=ok(running))
-        retrieve = coze_router.post("/v3/chat/retrieve").mock(side_effect=[ok(running), ok(done)])
-        answer = make_answer("Paris.", chat_id=sample_chat_id)
-        coze_router.get("/v3/chat/message/list").mock(return_value=ok([answer.model_dump()]))
+        coze_router.post("/v3/chat").mock(return_value=golden_response("chat/create_in_progress.json"))
+        retrieve = coze_router.post("/v3/chat/retrieve").mock(
+            side_effect=[golden_response(IN_PROGRESS), golden_response(COMPLETED)]
+        )
+        coze_router.get("/v3/chat/message/list").mock(return_value=golden_response(MESSAGES))
         poll = coze_client.chat.create_and_poll(bot_id="b", user_id="u", additional_messages=_question("q"))
         assert poll.chat.status == ChatStatus.COMPLETED
         assert poll.messages is not None
-        assert [m.content for m in poll.messages] == ["Paris."]
+        assert [m.content for m in poll.messages] == [m["content"] for m in golden(MESSAGES)["data"]]
         assert poll.messages.response.logid == LOGID
         assert slept == [1, 1]
         assert retrieve.call_count == 2

@@ -1,6 +1,6 @@
 """Streaming chat: ``chat.stream`` events and the project's transcript consumer, sync and async.
 
-Replays recorded SSE streams from ``testdata/`` through POST /v3/chat: a normal answer, a failed
+Replays golden SSE streams from ``wire/chat/`` through POST /v3/chat: a normal answer, a failed
 chat, an unknown event name and a long answer of many deltas.
 """
 
@@ -13,23 +13,23 @@ import respx
 from cozepy import AsyncCoze, ChatEventType, ChatStatus
 
 from tests.coze.coze_clients import AnyCoze, collect, streamed_transcript
-from tests.coze.coze_factories import (
-    LOGID,
-    make_answer,
-    make_chat,
-    make_usage,
-    read_testdata,
-    request_json,
-    sse_event,
-    sse_response,
-)
+from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016", "FR-017")]
 
 CREATED, IN_PROGRESS = ChatEventType.CONVERSATION_CHAT_CREATED, ChatEventType.CONVERSATION_CHAT_IN_PROGRESS
 DELTA, MESSAGE_DONE = ChatEventType.CONVERSATION_MESSAGE_DELTA, ChatEventType.CONVERSATION_MESSAGE_COMPLETED
 CHAT_DONE, CHAT_FAILED = ChatEventType.CONVERSATION_CHAT_COMPLETED, ChatEventType.CONVERSATION_CHAT_FAILED
-LONG_ANSWER_START = "Paris has been the capital of France since the late tenth century"
+OK, FAILED, UNKNOWN, LONG = (f"chat/stream_{case}.sse" for case in ("ok", "failed", "unknown_event", "long_answer"))
+
+
+def _deltas(name: str) -> list[str]:
+    return [e.json()["content"] for e in golden_events(name) if e.event == "conversation.message.delta"]
+
+
+def _usage(name: str) -> tuple[int, int, int]:
+    usage = golden_events(name)[-2].json()["usage"]
+    return (usage["token_count"], usage["input_count"], usage["output_count"])
 
 
 @pytest.fixture
@@ -44,10 +44,10 @@ class TestCozeChatStreamEvents:
     @pytest.mark.parametrize(
         ("recording", "expected"),
         [
-            ("chat_stream_ok.sse", [CREATED, IN_PROGRESS, DELTA, DELTA, DELTA, MESSAGE_DONE, MESSAGE_DONE, CHAT_DONE]),
-            ("chat_stream_failed.sse", [CREATED, IN_PROGRESS, CHAT_FAILED]),
+            (OK, [CREATED, IN_PROGRESS, DELTA, DELTA, DELTA, MESSAGE_DONE, MESSAGE_DONE, CHAT_DONE]),
+            (FAILED, [CREATED, IN_PROGRESS, CHAT_FAILED]),
             (
-                "chat_stream_unknown_event.sse",
+                UNKNOWN,
                 [CREATED, IN_PROGRESS, DELTA, ChatEventType.UNKNOWN, DELTA, MESSAGE_DONE, MESSAGE_DONE, CHAT_DONE],
             ),
         ],
@@ -57,9 +57,14 @@ class TestCozeChatStreamEvents:
         self, coze_client: AnyCoze, stream_route: respx.Route, recording: str, expected: list[ChatEventType]
     ) -> None:
         """Events arrive in the recorded order; ``done`` ends the stream without an event."""
-        stream_route.mock(return_value=sse_response(read_testdata(recording)))
+        stream_route.mock(return_value=golden_stream(recording))
         events: list[Any] = await collect(coze_client.chat.stream(bot_id="b", user_id="u"))
         assert [event.event for event in events] == expected
+        assert [event.event.value for event in events if event.event != ChatEventType.UNKNOWN] == [
+            event.event
+            for event in golden_events(recording)
+            if event.event not in {"done", "conversation.chat.sparkle"}
+        ]
 
     async def test_request_asks_for_a_stream(
         self,
@@ -70,7 +75,7 @@ class TestCozeChatStreamEvents:
         mock_coze_api_token: str,
     ) -> None:
         """The request body sets ``stream: true`` and carries bot and user ids with the bearer token."""
-        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_ok.sse")))
+        stream_route.mock(return_value=golden_stream(OK))
         await collect(coze_client.chat.stream(bot_id=sample_bot_id, user_id=sample_user_id))
         request = stream_route.calls.last.request
         body = request_json(request)
@@ -79,15 +84,15 @@ class TestCozeChatStreamEvents:
 
     async def test_unknown_event_keeps_raw_payload(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """An unknown event name becomes ``UNKNOWN`` and keeps its raw name and data."""
-        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_unknown_event.sse")))
+        stream_route.mock(return_value=golden_stream(UNKNOWN))
         events: list[Any] = await collect(coze_client.chat.stream(bot_id="b", user_id="u"))
         [unknown] = [event for event in events if event.event == ChatEventType.UNKNOWN]
-        assert unknown.unknown["event"] == "conversation.chat.sparkle"
-        assert unknown.unknown["data"] == '{"glitter": true}'
+        [sent] = [event for event in golden_events(UNKNOWN) if event.event == "conversation.chat.sparkle"]
+        assert (unknown.unknown["event"], unknown.unknown["data"]) == (sent.event, sent.data)
 
     async def test_logid_is_available(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """The logid reaches the caller: on the sync stream at once, on every event for both."""
-        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_ok.sse")))
+        stream_route.mock(return_value=golden_stream(OK))
         stream = coze_client.chat.stream(bot_id="b", user_id="u")
         if not isinstance(coze_client, AsyncCoze):
             assert stream.response.logid == LOGID  # type: ignore[union-attr]
@@ -101,9 +106,9 @@ class TestCozeChatStreamTranscript:
     @pytest.mark.parametrize(
         ("recording", "text", "status", "usage", "error_code"),
         [
-            ("chat_stream_ok.sse", "The capital of France is Paris.", ChatStatus.COMPLETED, (52, 38, 14), None),
-            ("chat_stream_failed.sse", "", ChatStatus.FAILED, (38, 38, 0), 5000),
-            ("chat_stream_unknown_event.sse", "Hello there", ChatStatus.COMPLETED, (52, 38, 14), None),
+            (OK, "".join(_deltas(OK)), ChatStatus.COMPLETED, _usage(OK), None),
+            (FAILED, "", ChatStatus.FAILED, _usage(FAILED), golden_events(FAILED)[-2].json()["last_error"]["code"]),
+            (UNKNOWN, "".join(_deltas(UNKNOWN)), ChatStatus.COMPLETED, _usage(UNKNOWN), None),
         ],
         ids=["ok", "failed", "unknown-event"],
     )
@@ -120,7 +125,7 @@ class TestCozeChatStreamTranscript:
         error_code: int | None,
     ) -> None:
         """Text, ids, status, usage, error and logid all come out of the recorded stream."""
-        stream_route.mock(return_value=sse_response(read_testdata(recording)))
+        stream_route.mock(return_value=golden_stream(recording))
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert transcript.text == text
         assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)
@@ -130,23 +135,20 @@ class TestCozeChatStreamTranscript:
         assert transcript.logid == LOGID
 
     async def test_long_answer_joins_every_delta(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
-        """All 39 deltas of a long answer are joined in order, none lost or repeated."""
-        stream_route.mock(return_value=sse_response(read_testdata("chat_stream_long_answer.sse")))
+        """All deltas of a long answer are joined in order, none lost or repeated."""
+        stream_route.mock(return_value=golden_stream(LONG))
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
-        assert transcript.events.count(DELTA) == 39
-        assert transcript.text.startswith(LONG_ANSWER_START)
-        assert transcript.text.endswith("open to visitors every year.")
-        assert len(transcript.text.split(" ")) == 39
+        assert transcript.events.count(DELTA) == len(_deltas(LONG)) == 39
+        assert transcript.text == "".join(_deltas(LONG))
 
     async def test_answer_without_deltas_comes_from_completed_message(
         self, coze_client: AnyCoze, stream_route: respx.Route, sample_chat_id: str, sample_conversation_id: str
     ) -> None:
         """A stream that sends the answer only as a completed message still yields its text."""
-        done = make_chat(sample_chat_id, sample_conversation_id, usage=make_usage())
-        stream_route.mock(
-            return_value=sse_response(
-                sse_event(MESSAGE_DONE, make_answer("Paris.", chat_id=sample_chat_id)) + sse_event(CHAT_DONE, done)
-            )
-        )
+        text = golden_text(OK)
+        without_deltas = "".join(block + "\n\n" for block in text.split("\n\n") if "message.delta" not in block)
+        stream_route.mock(return_value=event_stream(without_deltas))
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
-        assert (transcript.text, transcript.status) == ("Paris.", ChatStatus.COMPLETED)
+        answer = golden_events(OK)[5].json()
+        assert (transcript.text, transcript.status) == (answer["content"], ChatStatus.COMPLETED)
+        assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)

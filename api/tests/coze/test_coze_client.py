@@ -9,23 +9,30 @@ from __future__ import annotations
 import ast
 import logging
 import ssl
+import tomllib
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import cozepy
+import httpx
 import pytest
 import respx
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
+from packaging.requirements import Requirement
 
 import coze_integration
+from coze_integration import clients, errors
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze, build_coze, http_timeout, shared_ssl_context
-from coze_integration.errors import CozeAuthenticationError, CozeVersionConflictError
-from coze_integration.logs import LOGGER_NAME
+from coze_integration.errors import CozeAuthenticationError, CozeIntegrationError, CozeVersionConflictError
+from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.settings import CozeSettings
-from coze_integration.versions import check_versions
+from coze_integration.versions import SUPPORTED, check_versions, installed_version
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
-from tests.coze.coze_factories import LOGID, api_error, make_user, ok
 from tests.coze.log_records import captured_logs
+from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = pytest.mark.asyncio
 
@@ -33,7 +40,7 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def users_me(coze_router: respx.MockRouter) -> respx.Route:
     """GET /v1/users/me answered with the sample account."""
-    return coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
+    return coze_router.get("/v1/users/me").mock(return_value=golden_response("users/me_ok.json"))
 
 
 @pytest.fixture
@@ -86,7 +93,13 @@ class TestCozeClientCredentialCheck:
     ) -> None:
         """A valid token returns the account, and the logid reaches the caller."""
         user = await authenticate(coze_client, coze_calls)
-        assert (user.user_id, user.user_name) == (make_user().user_id, make_user().user_name)
+        wire = golden("users/me_ok.json")["data"]
+        assert (user.user_id, user.user_name, user.nick_name, user.avatar_url) == (
+            wire["user_id"],
+            wire["user_name"],
+            wire["nick_name"],
+            wire["avatar_url"],
+        )
         assert user.response.logid == LOGID
         assert users_me.call_count == 1
         assert users_me.calls.last.request.method == "GET"
@@ -96,7 +109,7 @@ class TestCozeClientCredentialCheck:
     ) -> None:
         """Code 4100 becomes a typed authentication error with code, logid and hint, never the token."""
         route = coze_router.get("/v1/users/me").mock(
-            return_value=api_error(4100, "authentication is invalid", status=401)
+            return_value=golden_response("errors/unauthenticated_4100.json", status=401)
         )
         with pytest.raises(CozeAuthenticationError) as caught:
             await authenticate(coze_client, coze_calls)
@@ -130,7 +143,7 @@ class TestCozeClientTimeout:
 @pytest.mark.covers("FR-014")
 @pytest.mark.usefixtures("restore_log_levels")
 class TestCozeClientLogging:
-    """The log level and debug switch reach cozepy's logger."""
+    """The log level and debug switch reach cozepy's logger through one explicit startup call."""
 
     @pytest.mark.parametrize(
         ("log_level", "debug", "expected"),
@@ -141,13 +154,22 @@ class TestCozeClientLogging:
         ],
         ids=["default-warning", "info", "debug-switch-wins"],
     )
-    async def test_factory_applies_log_level(
+    async def test_configure_logging_applies_level(
         self, mock_coze_api_token: str, log_level: str, debug: bool, expected: int
     ) -> None:
-        """Building a client sets cozepy's and our logger to the configured level."""
-        build_coze(CozeSettings(api_token=mock_coze_api_token, log_level=log_level, debug=debug))
+        """``configure_logging`` sets cozepy's and our logger to the configured level."""
+        configure_logging(CozeSettings(api_token=mock_coze_api_token, log_level=log_level, debug=debug))
         assert logging.getLogger("cozepy").level == expected
         assert logging.getLogger(LOGGER_NAME).level == expected
+
+    @pytest.mark.parity
+    async def test_building_a_client_leaves_log_levels_alone(self, coze_kind: str, mock_coze_api_token: str) -> None:
+        """A factory with ``COZE_DEBUG`` on does not change the process-wide cozepy or package logger."""
+        for name in ("cozepy", LOGGER_NAME):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        build_client(coze_kind, CozeSettings(api_token=mock_coze_api_token, debug=True))
+        assert logging.getLogger("cozepy").level == logging.ERROR
+        assert logging.getLogger(LOGGER_NAME).level == logging.ERROR
 
     async def test_debug_logs_requests_without_token(
         self,
@@ -156,8 +178,10 @@ class TestCozeClientLogging:
         coze_calls: CozeCalls,
     ) -> None:
         """At DEBUG cozepy logs the request and its logid, and never the token."""
-        coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
-        client = build_coze(CozeSettings(api_token=mock_coze_api_token, debug=True))
+        coze_router.get("/v1/users/me").mock(return_value=golden_response("users/me_ok.json"))
+        settings = CozeSettings(api_token=mock_coze_api_token, debug=True)
+        configure_logging(settings)
+        client = build_coze(settings)
         with captured_logs("cozepy", level=logging.DEBUG) as records:
             await authenticate(client, coze_calls)
         text = "\n".join(record.getMessage() for record in records)
@@ -182,22 +206,13 @@ class TestCozeClientSharedSSL:
 
 @pytest.mark.covers("FR-001")
 class TestCozeClientVersionCheck:
-    """The installed cozepy and httpx must fall inside the declared ranges."""
-
-    DECLARED = ("cozepy<0.21,>=0.20", "httpx<0.29,>=0.28", "pydantic>=2.5", 'pytest>=9; extra == "acceptance"')
+    """The installed cozepy and httpx must fall inside the ranges the package supports."""
 
     def _check(self, installed: dict[str, str]) -> None:
-        def version(name: str) -> str:
-            if name not in installed:
-                from importlib.metadata import PackageNotFoundError
-
-                raise PackageNotFoundError(name)
-            return installed[name]
-
-        check_versions(requires=lambda _: list(self.DECLARED), installed=version)
+        check_versions(installed=installed.get)
 
     async def test_installed_versions_pass(self) -> None:
-        """The versions uv installed from the lock satisfy the declared ranges."""
+        """The versions uv installed from the lock satisfy the supported ranges."""
         check_versions()
 
     async def test_matching_versions_pass(self) -> None:
@@ -209,21 +224,59 @@ class TestCozeClientVersionCheck:
         [
             (
                 {"cozepy": "0.21.0", "httpx": "0.28.1"},
-                "cozepy 0.21.0 is installed but coze-api requires cozepy<0.21,>=0.20",
+                "cozepy 0.21.0 is installed but coze_integration supports cozepy<0.21,>=0.20",
             ),
             (
                 {"cozepy": "0.20.0", "httpx": "0.27.2"},
-                "httpx 0.27.2 is installed but coze-api requires httpx<0.29,>=0.28",
+                "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28",
             ),
-            ({"httpx": "0.28.1"}, "cozepy is not installed (required <0.21,>=0.20)"),
+            ({"httpx": "0.28.1"}, "cozepy is not installed (supported <0.21,>=0.20)"),
+            (
+                {"cozepy": "unknown", "httpx": "0.28.1"},
+                "cozepy unknown is installed but coze_integration supports cozepy<0.21,>=0.20",
+            ),
         ],
-        ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing"],
+        ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing", "cozepy-unparsable"],
     )
     async def test_conflict_names_found_and_required(self, installed: dict[str, str], expected: str) -> None:
-        """A conflict names the package, the version found and the range required."""
+        """A conflict names the package, the version found and the range supported."""
         with pytest.raises(CozeVersionConflictError, match="uv sync") as caught:
             self._check(installed)
         assert expected in str(caught.value)
+
+    async def test_supported_ranges_match_pyproject(self) -> None:
+        """The package's constant ranges are the ones ``api/pyproject.toml`` declares."""
+        pyproject = tomllib.loads((Path(coze_integration.__file__).parents[2] / "pyproject.toml").read_text())
+        declared = {req.name: req.specifier for req in map(Requirement, pyproject["project"]["dependencies"])}
+        assert {name: declared[name] for name in SUPPORTED} == dict(SUPPORTED)
+
+    async def test_installed_versions_come_from_the_modules(self) -> None:
+        """The check reads the versions the imported cozepy and httpx report about themselves."""
+        assert (installed_version("cozepy"), installed_version("httpx")) == (cozepy.VERSION, httpx.__version__)
+        assert installed_version("coze_integration_no_such_module") is None
+
+
+@pytest.mark.parity
+@pytest.mark.covers("FR-001", "FR-004", "FR-005")
+class TestCozeClientVendoring:
+    """The version check never needs this project's distribution, so vendored code still builds clients."""
+
+    async def test_client_builds_without_any_distribution_metadata(
+        self, coze_kind: str, mock_settings: CozeSettings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With every distribution lookup failing (``coze-api`` vendored away), both factories still build."""
+
+        def no_distribution(name: str) -> Any:
+            raise metadata.PackageNotFoundError(name)
+
+        for lookup in ("distribution", "metadata", "requires", "version"):
+            monkeypatch.setattr(metadata, lookup, no_distribution)
+        clients.ensure_supported_versions.cache_clear()
+        try:
+            client = build_client(coze_kind, mock_settings)
+        finally:
+            clients.ensure_supported_versions.cache_clear()
+        assert client._base_url == mock_settings.api_base
 
 
 @pytest.mark.covers("FR-001", "FR-020")
@@ -250,3 +303,71 @@ class TestCozeClientPackaging:
     async def test_package_is_typed(self) -> None:
         """The package ships ``py.typed`` so mypy checks its callers against its annotations."""
         assert (self.PACKAGE / "py.typed").is_file()
+
+
+class TestCozeClientPublicAPI:
+    """Backend code imports everything it uses from ``coze_integration`` itself."""
+
+    README = Path(coze_integration.__file__).parents[3] / "README.md"
+
+    def _backend_example(self) -> ast.Module:
+        text = self.README.read_text(encoding="utf-8")
+        section = text[text.index("## Use from backend code") :]
+        section = section[: section.index("\n## ")]
+        blocks = section.split("```python\n")[1:]
+        assert blocks, "the README's 'Use from backend code' section shows a Python example"
+        return ast.parse("\n".join(block.split("```")[0] for block in blocks))
+
+    async def test_every_exported_name_resolves(self) -> None:
+        """Each name in ``__all__`` is an attribute of the package, listed once."""
+        missing = [name for name in coze_integration.__all__ if not hasattr(coze_integration, name)]
+        assert missing == []
+        assert len(set(coze_integration.__all__)) == len(coze_integration.__all__)
+
+    async def test_every_error_class_is_exported(self) -> None:
+        """Every error class of ``coze_integration.errors`` is importable from the package."""
+        defined = {
+            name
+            for name, value in vars(errors).items()
+            if isinstance(value, type) and issubclass(value, CozeIntegrationError)
+        }
+        assert defined - set(coze_integration.__all__) == set()
+
+    async def test_backend_helpers_are_exported(self) -> None:
+        """Clients, settings, calls, chat and workflow helpers and the log query come from the package."""
+        expected = {
+            "build_coze",
+            "build_async_coze",
+            "build_calls",
+            "configure_logging",
+            "CozeSettings",
+            "CozeCalls",
+            "RetryPolicy",
+            "consume_chat_stream",
+            "aconsume_chat_stream",
+            "create_chat_and_wait",
+            "acreate_chat_and_wait",
+            "run_workflow",
+            "arun_workflow",
+            "wait_for_run",
+            "await_run",
+            "run_workflow_until_done",
+            "arun_workflow_until_done",
+            "consume_workflow_stream",
+            "aconsume_workflow_stream",
+            "WorkflowRunOutcome",
+            "WorkflowProgress",
+            "query_workflow_logs",
+            "aquery_workflow_logs",
+            "WorkflowLogFilter",
+        }
+        assert expected - set(coze_integration.__all__) == set()
+
+    async def test_readme_example_imports_only_from_the_package(self) -> None:
+        """The README's backend example imports exported names from ``coze_integration`` and nothing else."""
+        imports = [node for node in ast.walk(self._backend_example()) if isinstance(node, ast.Import | ast.ImportFrom)]
+        assert imports, "the example shows its imports"
+        for node in imports:
+            assert isinstance(node, ast.ImportFrom), ast.unparse(node)
+            assert node.module == "coze_integration", ast.unparse(node)
+            assert {alias.name for alias in node.names} <= set(coze_integration.__all__), ast.unparse(node)

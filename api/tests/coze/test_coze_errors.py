@@ -30,29 +30,28 @@ from coze_integration.errors import (
     CozeTimeoutError,
 )
 from tests.coze.coze_clients import AnyCoze, read, resolve, streamed_transcript
-from tests.coze.coze_factories import (
-    LOGID,
-    broken_sse_response,
-    json_response,
-    make_chat,
-    ok,
-    read_testdata,
-    sse_response,
-)
+from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-015", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-017")]
 
 RETRIEVE = "/v1/bot/get_online_info"
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
-OK_STREAM = read_testdata("chat_stream_ok.sse")
+OK_STREAM = golden_text("chat/stream_ok.sse")
+ANSWER = golden_events("chat/stream_ok.sse")[5].json()["content"]
+PERMISSION = "errors/permission_4101.json"
 
 
 def _raw(status: int, content: bytes, content_type: str) -> Callable[[], httpx.Response]:
     return lambda: httpx.Response(status, content=content, headers={"content-type": content_type, "x-tt-logid": LOGID})
 
 
+def _golden(status: int, name: str) -> Callable[[], httpx.Response]:
+    return lambda: golden_response(f"errors/{name}.json", status=status)
+
+
 def _json(status: int, body: object) -> Callable[[], httpx.Response]:
-    return lambda: json_response(body, status=status)
+    # Answers outside Coze's documented envelope: the OAuth error shape, a bare error_message, broken bodies.
+    return lambda: httpx.Response(status, json=body, headers={"x-tt-logid": LOGID})
 
 
 async def _retrieve(client: AnyCoze, calls: CozeCalls, bot_id: str) -> CozeIntegrationError:
@@ -67,12 +66,12 @@ class TestCozeErrorsTranslation:
     @pytest.mark.parametrize(
         ("answer", "expected", "code", "http_status"),
         [
-            (_json(200, {"code": 4000, "msg": "invalid param"}), CozeAPIRequestError, 4000, None),
-            (_json(401, {"code": 4100, "msg": "authentication is invalid"}), CozeAuthenticationError, 4100, 401),
-            (_json(200, {"code": 4101, "msg": "no permission"}), CozePermissionError, 4101, None),
-            (_json(200, {"code": 4200, "msg": "bot not found"}), CozeNotFoundError, 4200, None),
-            (_json(429, {"code": 4013, "msg": "QPS limit"}), CozeRateLimitError, 4013, 429),
-            (_json(500, {"code": 5000, "msg": "internal"}), CozeServerError, 5000, 500),
+            (_golden(200, "bad_request_4000"), CozeAPIRequestError, 4000, None),
+            (_golden(401, "unauthenticated_4100"), CozeAuthenticationError, 4100, 401),
+            (_golden(200, "permission_4101"), CozePermissionError, 4101, None),
+            (_golden(200, "not_found_4200"), CozeNotFoundError, 4200, None),
+            (_golden(429, "rate_limited_4013"), CozeRateLimitError, 4013, 429),
+            (_golden(500, "internal_5000"), CozeServerError, 5000, 500),
             (_raw(401, b"Unauthorized", "text/plain"), CozeAuthenticationError, None, 401),
             (_raw(403, b"Forbidden", "text/plain"), CozePermissionError, None, 403),
             (_raw(404, b"<html>Not Found</html>", "text/html"), CozeNotFoundError, None, 404),
@@ -125,7 +124,7 @@ class TestCozeErrorsBadInput:
             (_raw(502, HTML_502.encode(), "text/html"), CozeServerError, "502 Bad Gateway"),
             (_raw(200, b"", "application/json"), CozeMalformedResponseError, "empty body"),
             (_json(200, {"unexpected": True}), CozeMalformedResponseError, "ValidationError"),
-            (_json(200, {"code": 4000, "msg": "invalid param"}), CozeAPIRequestError, "code 4000"),
+            (_golden(200, "bad_request_4000"), CozeAPIRequestError, "code 4000"),
             (_json(503, {"code": 0, "msg": ""}), CozeServerError, "HTTP 503"),
             (_raw(200, b"x" * 1_000_000, "text/plain"), CozeMalformedResponseError, "not JSON: 'xxx"),
         ],
@@ -160,8 +159,8 @@ class TestCozeErrorsBadInput:
     @pytest.mark.parametrize(
         "answer",
         [
-            lambda: sse_response(OK_STREAM[: OK_STREAM.index("event:conversation.chat.completed")]),
-            lambda: broken_sse_response(OK_STREAM[: OK_STREAM.index("event:conversation.message.completed")]),
+            lambda: event_stream(OK_STREAM[: OK_STREAM.index("event:conversation.chat.completed")]),
+            lambda: event_stream(OK_STREAM[: OK_STREAM.index("event:conversation.message.completed")], cut=True),
         ],
         ids=["truncated-sse-stream", "sse-stream-breaks-mid-read"],
     )
@@ -172,15 +171,16 @@ class TestCozeErrorsBadInput:
         coze_router.post("/v3/chat").mock(side_effect=lambda request: answer())
         with pytest.raises(CozeStreamInterruptedError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
-        assert caught.value.partial.text == "The capital of France is Paris."  # type: ignore[union-attr]
+        assert caught.value.partial.text == ANSWER  # type: ignore[union-attr]
         assert caught.value.logid == LOGID
 
     async def test_unknown_enum_value_is_kept(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
     ) -> None:
         """An enum value Coze added later is kept, with cozepy's warning, rather than failing the call."""
-        chat = make_chat(sample_chat_id, sample_conversation_id).model_dump(mode="json") | {"status": "paused"}
-        coze_router.post("/v3/chat/retrieve").mock(return_value=ok(chat))
+        coze_router.post("/v3/chat/retrieve").mock(
+            return_value=golden_response("chat/retrieve_in_progress.json", changes={"data.status": "paused"})
+        )
         with pytest.warns(UserWarning, match="Unknown ChatStatus value: paused"):
             result = await resolve(
                 coze_client.chat.retrieve(conversation_id=sample_conversation_id, chat_id=sample_chat_id)
@@ -221,3 +221,28 @@ class TestCozeErrorsNetwork:
         assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
         assert isinstance(error.__cause__, type(failure))
         assert route.call_count == 3, "reads are retried up to the configured attempts"
+
+
+class TestCozeErrorsPermission:
+    """A valid token without access gets its own error, not an authentication error with a token hint."""
+
+    @pytest.mark.parametrize("status", [200, 403], ids=["code-4101-http-200", "code-4101-http-403"])
+    async def test_permission_error_is_not_authentication(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        status: int,
+    ) -> None:
+        """Code 4101 raises ``CozePermissionError`` outside the authentication branch, without the token hint."""
+        route = coze_router.get(RETRIEVE).mock(return_value=golden_response(PERMISSION, status=status))
+        error = await _retrieve(coze_client, coze_calls, sample_bot_id)
+        assert type(error) is CozePermissionError
+        assert isinstance(error, CozeAPIRequestError)
+        assert not isinstance(error, CozeAuthenticationError)
+        assert (error.code, error.msg, error.logid) == (4101, golden(PERMISSION)["msg"], LOGID)
+        assert error.http_status == (403 if status == 403 else None)
+        assert "COZE_API_TOKEN" not in str(error)
+        assert route.calls.last.request.url.params["bot_id"] == sample_bot_id
+        assert route.call_count == 1, "a permission error would be the same next time: no retry"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from email.utils import format_datetime
 from functools import partial
 from typing import Any
 
@@ -28,27 +30,20 @@ from coze_integration.errors import (
 from coze_integration.logs import LOGGER_NAME
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, read, write
-from tests.coze.coze_factories import (
-    LOGID,
-    api_error,
-    json_response,
-    make_bot,
-    make_chat,
-    make_conversation,
-    ok,
-    ok_without_data,
-    workflow_run_response,
-)
+from tests.coze.fake_time import EPOCH, FakeClock
 from tests.coze.log_records import captured_logs
+from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
 
 RETRIEVE = "/v1/bot/get_online_info"
+BOT = "bots/get_online_info_ok.json"
+BOTS_LIST = "/v1/space/published_bots_list"
 
 
 def _limited(retry_after: str | None) -> httpx.Response:
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
-    return json_response({"code": 4013, "msg": "QPS limit exceeded"}, status=429, headers=headers)
+    return golden_response("errors/rate_limited_4013.json", status=429, headers=headers)
 
 
 class TestCozeRetriesReads:
@@ -59,7 +54,7 @@ class TestCozeRetriesReads:
         [
             httpx.ConnectError("connection refused"),
             httpx.ReadTimeout("read timed out"),
-            api_error(5000, "internal", status=500),
+            golden_response("errors/internal_5000.json", status=500),
             httpx.Response(502, text="<html>502 Bad Gateway</html>", headers={"x-tt-logid": LOGID}),
         ],
         ids=["connect-error", "read-timeout", "code-5000", "html-502"],
@@ -74,7 +69,7 @@ class TestCozeRetriesReads:
         transient: Any,
     ) -> None:
         """Two transient failures, then success: the bot arrives after two backoff delays."""
-        route = coze_router.get(RETRIEVE).mock(side_effect=[transient, transient, ok(make_bot(sample_bot_id))])
+        route = coze_router.get(RETRIEVE).mock(side_effect=[transient, transient, golden_response(BOT)])
         bot = await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         assert bot.bot_id == sample_bot_id
         assert bot.response.logid == LOGID
@@ -85,7 +80,7 @@ class TestCozeRetriesReads:
     @pytest.mark.parametrize(
         ("retry_after", "expected_delay"),
         [("3", 3.0), ("0.25", 0.25), (None, None), ("Wed, 21 Oct 2026 07:28:00 GMT", None)],
-        ids=["seconds", "fraction", "absent-uses-backoff", "http-date-uses-backoff"],
+        ids=["seconds", "fraction", "absent-uses-backoff", "past-http-date-uses-backoff"],
     )
     async def test_rate_limit_honours_retry_after(
         self,
@@ -98,7 +93,7 @@ class TestCozeRetriesReads:
         expected_delay: float | None,
     ) -> None:
         """A 429 is retried after ``Retry-After`` seconds when given, after the backoff otherwise."""
-        coze_router.get(RETRIEVE).mock(side_effect=[_limited(retry_after), ok(make_bot(sample_bot_id))])
+        coze_router.get(RETRIEVE).mock(side_effect=[_limited(retry_after), golden_response(BOT)])
         await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         [delay] = recorded_sleeps
         if expected_delay is None:
@@ -130,9 +125,9 @@ class TestCozeRetriesReads:
     @pytest.mark.parametrize(
         ("answer", "expected"),
         [
-            (api_error(4000, "invalid param"), CozeAPIRequestError),
-            (api_error(4100, "authentication is invalid", status=401), CozeAuthenticationError),
-            (api_error(4200, "bot not found"), CozeNotFoundError),
+            (golden_response("errors/bad_request_4000.json"), CozeAPIRequestError),
+            (golden_response("errors/unauthenticated_4100.json", status=401), CozeAuthenticationError),
+            (golden_response("errors/not_found_4200.json"), CozeNotFoundError),
         ],
         ids=["bad-request", "authentication", "not-found"],
     )
@@ -161,7 +156,7 @@ class TestCozeRetriesReads:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
         """With one attempt configured, a transient failure surfaces at once."""
-        route = coze_router.get(RETRIEVE).mock(return_value=api_error(5000, "internal", status=500))
+        route = coze_router.get(RETRIEVE).mock(return_value=golden_response("errors/internal_5000.json", status=500))
         with pytest.raises(CozeServerError):
             await read(coze_client, CozeCalls(RetryPolicy(attempts=1)), partial(coze_client.bots.retrieve, bot_id="b"))
         assert route.call_count == 1
@@ -191,16 +186,16 @@ class TestCozeRetriesWrites:
     @pytest.mark.parametrize(
         ("method", "path", "call", "success"),
         [
-            ("POST", "/v3/chat", _chat_create, ok(make_chat("ch", "c1"))),
-            ("POST", "/v1/workflow/run", _workflow_run, workflow_run_response({"ok": True})),
-            ("POST", "/v1/conversation/create", _conversation_create, ok(make_conversation("c1"))),
-            ("DELETE", "/v1/conversations/c1", _conversation_delete, ok_without_data()),
+            ("POST", "/v3/chat", _chat_create, golden_response("chat/create_created.json")),
+            ("POST", "/v1/workflow/run", _workflow_run, golden_response("workflows/run_ok.json")),
+            ("POST", "/v1/conversation/create", _conversation_create, golden_response("conversations/create_ok.json")),
+            ("DELETE", "/v1/conversations/c1", _conversation_delete, golden_response("conversations/delete_ok.json")),
         ],
         ids=["chat-create", "workflow-run", "conversation-create", "conversation-delete"],
     )
     @pytest.mark.parametrize(
         "failure",
-        [httpx.ReadTimeout("read timed out"), api_error(5000, "internal", status=503)],
+        [httpx.ReadTimeout("read timed out"), golden_response("errors/internal_5000.json", status=503)],
         ids=["timeout", "server-error"],
     )
     async def test_write_is_sent_once(
@@ -221,3 +216,112 @@ class TestCozeRetriesWrites:
             await write(coze_client, coze_calls, call(coze_client))
         assert caught.value.retryable
         assert (route.call_count, recorded_sleeps) == (1, [])
+
+
+class TestCozeRetriesRetryAfter:
+    """``Retry-After`` in either RFC 9110 form is honoured up to a cap; unusable values fall back to the backoff."""
+
+    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+    PAGE = "bots/published_bots_list_page1_of_2.json"
+
+    def _limited(self, retry_after: str) -> httpx.Response:
+        return golden_response(self.LIMITED, status=429, headers={"Retry-After": retry_after})
+
+    async def _list(self, client: AnyCoze, calls: CozeCalls, workspace_id: str) -> Any:
+        return await read(client, calls, partial(client.bots.list, space_id=workspace_id, page_size=2))
+
+    @pytest.mark.parametrize(
+        ("retry_after", "expected_delay"),
+        [
+            ("3", 3.0),
+            ("10", 10.0),
+            (format_datetime(EPOCH + timedelta(seconds=5), usegmt=True), 5.0),
+            ("Thu, 26 Nov 2026 09:30:08 -0000", 8.0),
+            (" 7 ", 7.0),
+        ],
+        ids=["delay-seconds", "exactly-the-cap", "http-date", "http-date-without-zone-claim", "padded"],
+    )
+    async def test_usable_hint_is_the_delay(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        retry_after: str,
+        expected_delay: float,
+    ) -> None:
+        """Delay-seconds and an HTTP-date (counted from the policy's clock) both set the wait before the retry."""
+        route = coze_router.get(BOTS_LIST).mock(side_effect=[self._limited(retry_after), golden_response(self.PAGE)])
+        page = await self._list(coze_client, coze_calls, sample_workspace_id)
+        assert [bot.bot_id for bot in page.items] == [bot["bot_id"] for bot in golden(self.PAGE)["data"]["space_bots"]]
+        assert recorded_sleeps == [expected_delay]
+        assert route.call_count == 2
+
+    @pytest.mark.parametrize(
+        "retry_after",
+        ["-5", "inf", "nan", "-inf", "soon", "", format_datetime(EPOCH - timedelta(minutes=1), usegmt=True)],
+        ids=["negative", "infinite", "nan", "minus-infinite", "unparsable", "empty", "http-date-in-the-past"],
+    )
+    async def test_unusable_hint_falls_back_to_backoff(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        retry_after: str,
+    ) -> None:
+        """A negative, non-finite, unparsable or past value is no hint: the read waits the normal backoff."""
+        coze_router.get(BOTS_LIST).mock(side_effect=[self._limited(retry_after), golden_response(self.PAGE)])
+        await self._list(coze_client, coze_calls, sample_workspace_id)
+        [delay] = recorded_sleeps
+        assert 0.5 <= delay <= 1.0
+
+    @pytest.mark.parametrize(
+        ("retry_after", "asked"),
+        [("3600", 3600.0), ("10.5", 10.5), (format_datetime(EPOCH + timedelta(hours=1), usegmt=True), 3600.0)],
+        ids=["an-hour", "just-over-the-cap", "http-date-an-hour-ahead"],
+    )
+    async def test_wait_over_the_cap_fails_at_once(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        retry_after: str,
+        asked: float,
+    ) -> None:
+        """Asked to wait longer than the cap, the read raises the rate-limit error at once, carrying ``retry_after``."""
+        route = coze_router.get(BOTS_LIST).mock(return_value=self._limited(retry_after))
+        with captured_logs(LOGGER_NAME, level=logging.WARNING) as records, pytest.raises(CozeRateLimitError) as caught:
+            await self._list(coze_client, coze_calls, sample_workspace_id)
+        error = caught.value
+        assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, asked, LOGID)
+        assert (route.call_count, recorded_sleeps) == (1, [])
+        assert dict(route.calls.last.request.url.params)["space_id"] == sample_workspace_id
+        assert [r.getMessage() for r in records] == [
+            f"not retrying: Coze asked to wait {asked:.2f} s, more than the 10.00 s allowed"
+        ]
+
+    async def test_cap_comes_from_the_policy(
+        self,
+        coze_client: AnyCoze,
+        coze_router: respx.MockRouter,
+        fake_clock: FakeClock,
+        sample_workspace_id: str,
+    ) -> None:
+        """A policy with a higher cap waits the 30 s Coze asked for."""
+        policy = RetryPolicy(
+            max_retry_after=60.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock.utc
+        )
+        coze_router.get(BOTS_LIST).mock(side_effect=[self._limited("30"), golden_response(self.PAGE)])
+        await self._list(coze_client, CozeCalls(policy), sample_workspace_id)
+        assert fake_clock.slept == [30.0]
+
+    async def test_cap_comes_from_settings(self, mock_coze_api_token: str) -> None:
+        """``COZE_RETRY_AFTER_MAX_SECONDS`` sets the cap; the default is 10 s."""
+        assert build_calls(CozeSettings(api_token=mock_coze_api_token)).policy.max_retry_after == 10.0
+        settings = CozeSettings(api_token=mock_coze_api_token, retry_after_max_seconds=120)
+        assert build_calls(settings).policy.max_retry_after == 120.0

@@ -14,7 +14,7 @@ from cozepy import COZE_CN_BASE_URL
 from coze_integration.errors import CozeConfigurationError
 from coze_integration.settings import CozeSettings
 
-pytestmark = pytest.mark.covers("FR-003", "FR-013", "FR-014")
+pytestmark = pytest.mark.covers("FR-013", "FR-014")
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ class TestCozeSettingsFromEnv:
         assert settings.api_base == COZE_CN_BASE_URL
         assert (settings.timeout_seconds, settings.connect_timeout_seconds) == (60.0, 5.0)
         assert (settings.retry_attempts, settings.retry_base_delay_seconds) == (3, 0.5)
+        assert settings.retry_after_max_seconds == 10.0
         assert settings.effective_log_level == logging.WARNING
 
     def test_reads_timeouts_log_level_and_retries(self, env: pytest.MonkeyPatch) -> None:
@@ -48,10 +49,12 @@ class TestCozeSettingsFromEnv:
         env.setenv("COZE_LOG_LEVEL", "INFO")
         env.setenv("COZE_RETRY_ATTEMPTS", "5")
         env.setenv("COZE_RETRY_BASE_DELAY_SECONDS", "0.1")
+        env.setenv("COZE_RETRY_AFTER_MAX_SECONDS", "45")
         settings = CozeSettings.from_env()
         assert (settings.timeout_seconds, settings.connect_timeout_seconds) == (12.5, 1.0)
         assert settings.effective_log_level == logging.INFO
         assert (settings.retry_attempts, settings.retry_base_delay_seconds) == (5, 0.1)
+        assert settings.retry_after_max_seconds == 45.0
 
     def test_debug_switch_wins_over_log_level(self, env: pytest.MonkeyPatch) -> None:
         """``COZE_DEBUG=true`` selects DEBUG whatever ``COZE_LOG_LEVEL`` says."""
@@ -105,6 +108,9 @@ class TestCozeSettingsValidation:
             ({"COZE_DEBUG": "maybe"}, "COZE_DEBUG"),
             ({"COZE_RETRY_ATTEMPTS": "0"}, "COZE_RETRY_ATTEMPTS"),
             ({"COZE_RETRY_BASE_DELAY_SECONDS": "-0.5"}, "COZE_RETRY_BASE_DELAY_SECONDS"),
+            ({"COZE_RETRY_AFTER_MAX_SECONDS": "-1"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
+            ({"COZE_RETRY_AFTER_MAX_SECONDS": "inf"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
+            ({"COZE_RETRY_AFTER_MAX_SECONDS": "an hour"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
         ],
         ids=[
             "token-missing",
@@ -122,6 +128,9 @@ class TestCozeSettingsValidation:
             "debug-not-bool",
             "retry-attempts-zero",
             "retry-delay-negative",
+            "retry-after-cap-negative",
+            "retry-after-cap-infinite",
+            "retry-after-cap-not-a-number",
         ],
     )
     def test_bad_setting_names_variable(

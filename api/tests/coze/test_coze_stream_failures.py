@@ -22,24 +22,17 @@ from coze_integration.errors import (
 )
 from coze_integration.workflows import WorkflowProgress
 from tests.coze.coze_clients import AnyCoze, streamed_transcript, workflow_progress
-from tests.coze.coze_factories import (
-    LOGID,
-    broken_sse_response,
-    json_response,
-    read_testdata,
-    sse_response,
-)
 from tests.coze.golden_workflows import end_node_text, message_data
-from tests.coze.wire import golden_text
+from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
-ERROR_EVENT = "workflows/stream_run_error_event.sse"
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016", "FR-017")]
 
-OK_STREAM = read_testdata("chat_stream_ok.sse")
-WORKFLOW_STREAM = read_testdata("workflow_stream_ok.sse")
-ANSWER = "The capital of France is Paris."
+OK_STREAM = golden_text("chat/stream_ok.sse")
+WORKFLOW_STREAM = golden_text("workflows/stream_ok.sse")
+ANSWER = golden_events("chat/stream_ok.sse")[5].json()["content"]
+FIRST_WORKFLOW_EVENT = WORKFLOW_STREAM[: WORKFLOW_STREAM.index("id: 1")]
 # Everything up to and including the three answer deltas.
 DELTAS = OK_STREAM[: OK_STREAM.index("event:conversation.message.completed")]
 
@@ -65,7 +58,7 @@ class TestCozeStreamErrorEvents:
         self, coze_client: AnyCoze, chat_route: respx.Route, data: str, code: int | None, msg: str
     ) -> None:
         """Code and message are parsed when the payload is JSON, kept verbatim otherwise; the deltas survive."""
-        chat_route.mock(return_value=sse_response(DELTAS + f"event:error\ndata:{data}\n\n"))
+        chat_route.mock(return_value=event_stream(DELTAS + f"event:error\ndata:{data}\n\n"))
         with pytest.raises(CozeStreamEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert (caught.value.code, caught.value.msg) == (code, msg)
@@ -79,8 +72,6 @@ class TestCozeStreamMalformedEvents:
     @pytest.mark.parametrize(
         ("tail", "line"),
         [
-            (": keep-alive ping\n\n", ": keep-alive ping"),
-            ("retry: 3000\n\n", "retry: 3000"),
             (
                 "event:conversation.message.delta\nevent:conversation.message.delta\n\n",
                 "event:conversation.message.delta",
@@ -88,11 +79,12 @@ class TestCozeStreamMalformedEvents:
             ('event:conversation.message.delta\ndata:{"role":"assistant",\n\n', '{"role":"assistant",'),
             ("event:conversation.chat.completed\ndata:[1, 2]\n\n", "[1, 2]"),
         ],
-        ids=["comment-line", "retry-field", "repeated-field", "invalid-json", "json-of-wrong-shape"],
+        # Comment and retry: lines are standard SSE; the wire repairs drop them (test_coze_wire_contract).
+        ids=["repeated-field", "invalid-json", "json-of-wrong-shape"],
     )
     async def test_malformed_line(self, coze_client: AnyCoze, chat_route: respx.Route, tail: str, line: str) -> None:
         """The error quotes the offending line or data, keeps the logid and the answer so far."""
-        chat_route.mock(return_value=sse_response(DELTAS + tail))
+        chat_route.mock(return_value=event_stream(DELTAS + tail))
         with pytest.raises(CozeMalformedEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert caught.value.line == line
@@ -101,7 +93,7 @@ class TestCozeStreamMalformedEvents:
 
     async def test_long_line_is_cut(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A huge offending line is quoted only up to a bounded length."""
-        chat_route.mock(return_value=sse_response(DELTAS + "x" * 100_000 + "\n\n"))
+        chat_route.mock(return_value=event_stream(DELTAS + "x" * 100_000 + "\n\n"))
         with pytest.raises(CozeMalformedEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert caught.value.line == "x" * CozeMalformedEventError.MAX_LINE
@@ -109,7 +101,7 @@ class TestCozeStreamMalformedEvents:
 
     async def test_missing_content_type(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A stream response without ``content-type`` raises a typed error, not cozepy's ``TypeError``."""
-        chat_route.mock(return_value=sse_response(OK_STREAM, content_type=None))
+        chat_route.mock(return_value=event_stream(OK_STREAM, content_type=None))
         with pytest.raises(CozeMalformedEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert caught.value.line == "<response without content-type>"
@@ -122,10 +114,10 @@ class TestCozeStreamInterruptions:
     @pytest.mark.parametrize(
         "answer",
         [
-            lambda: sse_response(DELTAS),
-            lambda: sse_response(DELTAS + "event:conversation.chat.completed\n"),
-            lambda: broken_sse_response(DELTAS),
-            lambda: broken_sse_response(DELTAS + 'event:conversation.message.completed\ndata:{"role"'),
+            lambda: event_stream(DELTAS),
+            lambda: event_stream(DELTAS + "event:conversation.chat.completed\n"),
+            lambda: event_stream(DELTAS, cut=True),
+            lambda: event_stream(DELTAS + 'event:conversation.message.completed\ndata:{"role"', cut=True),
         ],
         ids=["ends-without-completion", "ends-mid-event", "connection-drops", "connection-drops-mid-event"],
     )
@@ -154,10 +146,10 @@ class TestCozeStreamInterruptions:
 
     async def test_json_error_instead_of_stream(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A JSON error answer to a stream request is the API error it is, with its code and logid."""
-        chat_route.mock(return_value=json_response({"code": 4000, "msg": "bot is not published"}))
+        chat_route.mock(return_value=golden_response("errors/bad_request_4000.json"))
         with pytest.raises(CozeAPIRequestError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
-        assert (caught.value.code, caught.value.logid) == (4000, LOGID)
+        assert (caught.value.code, caught.value.logid) == (golden("errors/bad_request_4000.json")["code"], LOGID)
 
 
 class TestCozeWorkflowStreamFailures:
@@ -170,12 +162,12 @@ class TestCozeWorkflowStreamFailures:
 
     async def test_connection_drop_keeps_progress(self, coze_client: AnyCoze, workflow_route: respx.Route) -> None:
         """A dropped connection raises an interrupted error holding the messages received."""
-        first_event = WORKFLOW_STREAM[: WORKFLOW_STREAM.index("id:1")]
-        workflow_route.mock(return_value=broken_sse_response(first_event))
+        workflow_route.mock(return_value=event_stream(FIRST_WORKFLOW_EVENT, cut=True))
         with pytest.raises(CozeStreamInterruptedError) as caught:
             await workflow_progress(coze_client, workflow_id="wf")
         assert isinstance(caught.value.partial, WorkflowProgress)
-        assert [m.content for m in caught.value.partial.messages] == ["Checking the weather in Paris"]
+        first = golden_events("workflows/stream_ok.sse")[0].json()
+        assert [m.content for m in caught.value.partial.messages] == [first["content"]]
         # cozepy exposes no logid for async workflow streams; the integration still reports it.
         assert caught.value.logid == LOGID
 
@@ -191,8 +183,7 @@ class TestCozeWorkflowStreamFailures:
         self, coze_client: AnyCoze, workflow_route: respx.Route, tail: str, line: str
     ) -> None:
         """A malformed workflow event raises a typed error with the line, the logid and the progress so far."""
-        first_event = WORKFLOW_STREAM[: WORKFLOW_STREAM.index("id:1")]
-        workflow_route.mock(return_value=sse_response(first_event + tail))
+        workflow_route.mock(return_value=event_stream(FIRST_WORKFLOW_EVENT + tail))
         with pytest.raises(CozeMalformedEventError) as caught:
             await workflow_progress(coze_client, workflow_id="wf")
         assert caught.value.line == line
@@ -213,7 +204,7 @@ class TestCozeWorkflowStreamEnds:
     ) -> None:
         """An End-node chunk whose ``node_seq_id`` is no number cannot be ordered: a typed error keeps the progress."""
         text = golden_text(END_CHUNKS).replace('"node_seq_id":"2"', '"node_seq_id":"two"')
-        workflow_route.mock(return_value=sse_response(text))
+        workflow_route.mock(return_value=event_stream(text))
         with pytest.raises(CozeMalformedEventError) as caught:
             await workflow_progress(coze_client, workflow_id="wf")
         assert "'two'" in caught.value.line
@@ -225,7 +216,7 @@ class TestCozeWorkflowStreamEnds:
         """``Done`` with ``{}`` (as the guide shows it) or unusable data completes the run, without a debug URL."""
         text = golden_text(END_CHUNKS)
         text = text[: text.rindex("data: ")] + f"data: {done}\n\n"
-        workflow_route.mock(return_value=sse_response(text))
+        workflow_route.mock(return_value=event_stream(text))
         progress = await workflow_progress(coze_client, workflow_id="wf")
         assert (progress.complete, progress.output, progress.debug_url) == (True, end_node_text(END_CHUNKS), None)
 
@@ -234,6 +225,6 @@ class TestCozeWorkflowStreamEnds:
     ) -> None:
         """A run that streamed nothing before ``Done`` is complete, with an empty output."""
         text = golden_text(END_CHUNKS)
-        workflow_route.mock(return_value=sse_response(text[text.rindex("id: ") :]))
+        workflow_route.mock(return_value=event_stream(text[text.rindex("id: ") :]))
         progress = await workflow_progress(coze_client, workflow_id="wf")
         assert (progress.complete, progress.output, progress.messages) == (True, "", ())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.coze.wire import LOGID, WIRE_DIR, catalogue, golden, golden_response, with_changes
+from tests.coze.wire import LOGID, WIRE_DIR, assert_lossless, catalogue, golden, golden_response, with_changes
 
 
 class TestCozeWireCatalogue:
@@ -35,6 +35,7 @@ class TestCozeWireHelper:
     def test_response_carries_golden_body_and_logid(self) -> None:
         """A golden response is the file's JSON with ``x-tt-logid`` set."""
         response = golden_response("users/me_ok.json")
+        response.read()
         assert response.json() == golden("users/me_ok.json")
         assert response.headers["x-tt-logid"] == LOGID
 
@@ -49,3 +50,15 @@ class TestCozeWireHelper:
         """Changing one copy of a golden body leaves the next copy untouched."""
         golden("users/me_ok.json")["data"]["user_id"] = "changed"
         assert golden("users/me_ok.json")["data"]["user_id"] != "changed"
+
+    def test_lossless_check_catches_drops_and_misreads(self) -> None:
+        """A dropped key, a string read as a number and a shortened list all fail the check."""
+        wire = {"execute_id": "1", "error_code": "", "nodes": [{"id": "a"}]}
+        assert_lossless({"execute_id": "1", "error_code": "", "nodes": [{"id": "a"}]}, wire)
+        for parsed, where in (
+            ({"error_code": "", "nodes": [{"id": "a"}]}, "data.execute_id was dropped"),
+            ({"execute_id": "1", "error_code": 0, "nodes": [{"id": "a"}]}, "data.error_code"),
+            ({"execute_id": "1", "error_code": "", "nodes": []}, "data.nodes: 0 items"),
+        ):
+            with pytest.raises(AssertionError, match=where):
+                assert_lossless(parsed, wire)

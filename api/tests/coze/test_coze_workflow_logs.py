@@ -7,7 +7,7 @@ execute id (GET /v1/workflows/{workflow_id}/run_histories/{execute_id}) and filt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
@@ -21,7 +21,7 @@ from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryErr
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs
 from tests.coze.coze_clients import AnyCoze, workflow_logs
-from tests.coze.coze_factories import api_error, make_run_history, ok
+from tests.coze.wire import golden_response, golden_run_history
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-010")]
 
@@ -48,10 +48,10 @@ def histories(coze_router: respx.MockRouter) -> dict[str, respx.Route]:
     """One route per recorded run, answering its history."""
     routes = {}
     for execute_id, (status, created, output, error) in RUNS.items():
-        history = make_run_history(
-            execute_id, status=status, create_time=int(created.timestamp()), output=output, error_message=error
+        answer = golden_run_history(
+            execute_id, status, create_time=int(created.timestamp()), output=output, error_message=error
         )
-        routes[execute_id] = coze_router.get(_path(execute_id)).mock(return_value=ok([history.model_dump()]))
+        routes[execute_id] = coze_router.get(_path(execute_id)).mock(return_value=answer)
     return routes
 
 
@@ -146,7 +146,7 @@ class TestCozeWorkflowLogsQuery:
 
     @pytest.mark.parametrize(
         "unknown_answer",
-        [api_error(4200, "record not found"), ok([])],
+        [golden_response("errors/not_found_4200.json"), golden_response("workflows/run_history_empty.json")],
         ids=["not-found-code", "empty-data-list"],
     )
     async def test_unknown_execute_id_is_reported(
@@ -159,7 +159,7 @@ class TestCozeWorkflowLogsQuery:
         """An execute id Coze does not know lands in ``missing`` and the rest of the query goes on."""
         known = {
             execute_id: coze_router.get(_path(execute_id)).mock(
-                return_value=ok([make_run_history(execute_id, create_time=created).model_dump()])
+                return_value=golden_run_history(execute_id, create_time=created)
             )
             for execute_id, created in (("e1", 1764000000), ("e2", 1764100000))
         }
@@ -179,7 +179,7 @@ class TestCozeWorkflowLogsQuery:
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
         """An authentication failure is not a missing run: the query raises it."""
-        coze_router.get(_path("e1")).mock(return_value=api_error(4100, "authentication is invalid", status=401))
+        coze_router.get(_path("e1")).mock(return_value=golden_response("errors/unauthenticated_4100.json", status=401))
         with pytest.raises(CozeAuthenticationError):
             await workflow_logs(
                 coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=["e1"], log_filter=WorkflowLogFilter()
@@ -203,7 +203,7 @@ class TestCozeWorkflowLogsConcurrency:
             await asyncio.sleep(0)
             in_flight -= 1
             execute_id = request.url.path.rsplit("/", 1)[-1]
-            return ok([make_run_history(execute_id).model_dump()])
+            return golden_run_history(execute_id)
 
         coze_router.get(path__regex=rf"^/v1/workflows/{WORKFLOW}/run_histories/[^/]+$").mock(side_effect=answer)
         client = build_async_coze(mock_settings)
@@ -230,3 +230,40 @@ class TestCozeWorkflowLogsConcurrency:
                 log_filter=WorkflowLogFilter(),
                 concurrency=0,
             )
+
+
+@pytest.mark.parity
+class TestCozeWorkflowLogsStatusIterables:
+    """Statuses may come as any iterable, a one-shot generator included."""
+
+    @pytest.mark.parametrize(
+        "statuses",
+        [
+            lambda: (name for name in ["Fail"]),
+            lambda: iter(["fail"]),
+            lambda: {"FAIL": "from a parsed query string"}.keys(),
+            lambda: ("Fail", "fail"),
+        ],
+        ids=["generator", "iterator", "dict-keys", "tuple-with-repeat"],
+    )
+    async def test_any_iterable_selects_only_those_statuses(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        histories: dict[str, respx.Route],
+        statuses: Callable[[], Iterable[str]],
+    ) -> None:
+        """A generator of statuses filters like a list: only failed runs come back, not every run."""
+        log_filter = WorkflowLogFilter.build(statuses=statuses())
+        assert log_filter.statuses == frozenset({F})
+        result = await workflow_logs(
+            coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=list(RUNS), log_filter=log_filter
+        )
+        assert [entry.execute_id for entry in result.entries] == ["e4", "e2"]
+        assert [entry.status for entry in result.entries] == [F, F]
+        assert all(route.call_count == 1 for route in histories.values())
+
+    async def test_unknown_status_in_a_generator_is_named(self) -> None:
+        """An unknown name read from a generator is still reported, and the known ones are not."""
+        with pytest.raises(CozeInvalidQueryError, match=r"unknown status \['Done'\]"):
+            WorkflowLogFilter.build(statuses=(name for name in ["Fail", "Done"]))

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 import respx
-from cozepy import WorkspaceRoleType, WorkspaceType
 
-from tests.coze.coze_clients import AnyCoze, collect, resolve
-from tests.coze.coze_factories import LOGID, ok, workspaces_page
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import CozeServerError
+from tests.coze.coze_clients import AnyCoze, collect, read_items_into, resolve
+from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015")]
 
-IDS = ["7484523878849822301", "7484523878849822302", "7484523878849822303"]
+PAGES = ["workspaces/list_page1.json", "workspaces/list_page2.json"]
+#: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
+PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
 
 class TestCozeWorkspacesList:
@@ -23,12 +27,17 @@ class TestCozeWorkspacesList:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, mock_coze_api_token: str
     ) -> None:
         """The request carries ``page_num``/``page_size``; items are typed with role and kind."""
-        route = coze_router.get("/v1/workspaces").mock(return_value=ok(workspaces_page(IDS[:2], total=2)))
+        route = coze_router.get("/v1/workspaces").mock(
+            return_value=golden_response(PAGES[0], changes={"data.total_count": 2})
+        )
         page: Any = await resolve(coze_client.workspaces.list(page_size=10))
-        assert [w.id for w in page.items] == IDS[:2]
-        assert {(w.role_type, w.workspace_type) for w in page.items} == {
-            (WorkspaceRoleType.OWNER, WorkspaceType.PERSONAL)
-        }
+        wire = golden(PAGES[0])["data"]["workspaces"]
+        assert [(w.id, w.name, w.icon_url, w.enterprise_id) for w in page.items] == [
+            (w["id"], w["name"], w["icon_url"], w["enterprise_id"]) for w in wire
+        ]
+        assert [(w.role_type.value, w.workspace_type.value) for w in page.items] == [
+            (w["role_type"], w["workspace_type"]) for w in wire
+        ]
         assert (page.total, page.has_more) == (2, False)
         assert page.response.logid == LOGID
         request = route.calls.last.request
@@ -37,10 +46,63 @@ class TestCozeWorkspacesList:
 
     async def test_pages_through_all_workspaces(self, coze_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """With ``total_count`` above one page, iteration requests ``page_num=2``."""
-        route = coze_router.get("/v1/workspaces").mock(
-            side_effect=[ok(workspaces_page(IDS[:2], total=3)), ok(workspaces_page(IDS[2:], total=3))]
-        )
+        route = coze_router.get("/v1/workspaces").mock(side_effect=[golden_response(page) for page in PAGES])
         first: Any = await resolve(coze_client.workspaces.list(page_size=2))
         assert first.has_more is True
-        assert [w.id for w in await collect(first)] == IDS
+        assert [w.id for w in await collect(first)] == [
+            w["id"] for page in PAGES for w in golden(page)["data"]["workspaces"]
+        ]
         assert [call.request.url.params["page_num"] for call in route.calls] == ["1", "2"]
+
+
+class TestCozeWorkspacesLaterPages:
+    """A failure on page 2 of ``workspaces.list`` is typed and retried like a failure on page 1."""
+
+    PAGE_1 = "workspaces/list_page1_of_2.json"
+    PAGE_2 = "workspaces/list_page2_of_2.json"
+    FAILED = "workspaces/list_page2_server_error.json"
+
+    def _ids(self, *names: str) -> list[str]:
+        return [w["id"] for name in names for w in golden(name)["data"]["workspaces"]]
+
+    async def test_server_error_on_page_two_is_retried(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+    ) -> None:
+        """Page 2 answered HTTP 500 / code 5000 is fetched again after a backoff, and every workspace arrives."""
+        route = coze_router.get("/v1/workspaces").mock(
+            side_effect=[
+                golden_response(self.PAGE_1),
+                golden_response(self.FAILED, status=500, logid=PAGE_2_LOGID),
+                golden_response(self.PAGE_2),
+            ]
+        )
+        workspaces: list[Any] = []
+        await read_items_into(coze_client, coze_calls, partial(coze_client.workspaces.list, page_size=2), workspaces)
+        assert [w.id for w in workspaces] == self._ids(self.PAGE_1, self.PAGE_2)
+        assert [dict(call.request.url.params) for call in route.calls] == [
+            {"page_num": page, "page_size": "2"} for page in ("1", "2", "2")
+        ]
+        [delay] = recorded_sleeps
+        assert 0.5 <= delay <= 1.0
+
+    async def test_server_error_on_page_two_is_typed(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+    ) -> None:
+        """A page 2 that keeps failing raises the typed server error with page 2's logid, after page 1's workspaces."""
+        failed = golden_response(self.FAILED, status=500, logid=PAGE_2_LOGID)
+        route = coze_router.get("/v1/workspaces").mock(
+            side_effect=[golden_response(self.PAGE_1), failed, failed, failed]
+        )
+        workspaces: list[Any] = []
+        with pytest.raises(CozeServerError) as caught:
+            await read_items_into(
+                coze_client, coze_calls, partial(coze_client.workspaces.list, page_size=2), workspaces
+            )
+        assert [w.id for w in workspaces] == self._ids(self.PAGE_1)
+        assert (caught.value.code, caught.value.http_status, caught.value.logid) == (5000, 500, PAGE_2_LOGID)
+        assert caught.value.target == "GET /v1/workspaces?page_size=2&page_num=2"
+        assert route.call_count == 4, "page 1 once, page 2 on each of the three attempts"

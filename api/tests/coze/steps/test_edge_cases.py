@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from functools import partial
 from importlib import metadata
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from coze_integration.errors import (
     CozeTimeoutError,
     CozeVersionConflictError,
 )
+from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
 from coze_integration.workflows import WorkflowProgress
@@ -38,33 +40,31 @@ from tests.coze.coze_clients import (
     blocking_chat,
     build_client,
     read,
+    read_items_into,
     streamed_transcript,
     workflow_progress,
     workflow_run,
     workflow_until_done,
     write,
 )
-from tests.coze.coze_factories import (
-    LOGID,
-    api_error,
-    broken_sse_response,
-    json_response,
-    make_bot,
-    make_run_history,
-    ok,
-    read_testdata,
-    request_json,
-    sse_response,
-    workflow_run_response,
-)
 from tests.coze.golden_workflows import done_data, end_node_text, message_data
 from tests.coze.steps.async_steps import async_step
-from tests.coze.wire import golden, golden_events, golden_response, golden_stream
+from tests.coze.wire import (
+    LOGID,
+    event_stream,
+    golden,
+    golden_events,
+    golden_response,
+    golden_stream,
+    golden_text,
+    request_json,
+)
 
 scenarios("edge_cases.feature")
 
-OK_STREAM = read_testdata("chat_stream_ok.sse")
-ANSWER = "The capital of France is Paris."
+OK_STREAM = golden_text("chat/stream_ok.sse")
+ANSWER = golden_events("chat/stream_ok.sse")[5].json()["content"]
+UNAUTHENTICATED = "errors/unauthenticated_4100.json"
 MESSAGE_COMPLETED = "event:conversation.message.completed\n"
 
 
@@ -90,9 +90,7 @@ def outcomes() -> Outcomes:
 
 @given("a client whose token Coze rejects as invalid or expired")
 def _rejected_token(coze_router: respx.MockRouter) -> None:
-    coze_router.get("/v1/users/me", name="users.me").mock(
-        return_value=api_error(4100, "authentication is invalid", status=401)
-    )
+    coze_router.get("/v1/users/me", name="users.me").mock(return_value=golden_response(UNAUTHENTICATED, status=401))
 
 
 @when("the client checks its credentials")
@@ -105,7 +103,8 @@ async def _check_credentials(coze_client: AnyCoze, coze_calls: CozeCalls, outcom
 def _auth_error(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
     error = outcomes["auth"]
     assert isinstance(error, CozeAuthenticationError)
-    assert (error.code, error.msg, error.logid, error.http_status) == (4100, "authentication is invalid", LOGID, 401)
+    wire = golden(UNAUTHENTICATED)
+    assert (error.code, error.msg, error.logid, error.http_status) == (wire["code"], wire["msg"], LOGID, 401)
     assert coze_router["users.me"].call_count == 1
 
 
@@ -125,7 +124,7 @@ def _flaky_network(coze_router: respx.MockRouter, sample_bot_id: str) -> None:
         side_effect=[
             httpx.ConnectError("connection refused"),
             httpx.ReadTimeout("read timed out"),
-            ok(make_bot(sample_bot_id)),
+            golden_response("bots/get_online_info_ok.json"),
         ]
     )
 
@@ -171,12 +170,7 @@ def _chat_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
 @given("cozepy 0.19.0 and httpx 0.27.2 are installed instead of the locked versions")
 def _old_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     installed = {"cozepy": "0.19.0", "httpx": "0.27.2"}
-    fake = SimpleNamespace(
-        requires=metadata.requires,
-        version=installed.__getitem__,
-        PackageNotFoundError=metadata.PackageNotFoundError,
-    )
-    monkeypatch.setattr(versions, "metadata", fake)
+    monkeypatch.setattr(versions, "installed_version", installed.get)
     clients.ensure_supported_versions.cache_clear()
 
 
@@ -193,8 +187,8 @@ def _factories_check(mock_settings: CozeSettings) -> list[CozeVersionConflictErr
 @then("a version conflict error names each package with the version found and the range required")
 def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
     for error in version_errors:
-        assert "cozepy 0.19.0 is installed but coze-api requires cozepy<0.21,>=0.20" in str(error)
-        assert "httpx 0.27.2 is installed but coze-api requires httpx<0.29,>=0.28" in str(error)
+        assert "cozepy 0.19.0 is installed but coze_integration supports cozepy<0.21,>=0.20" in str(error)
+        assert "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28" in str(error)
 
 
 # --- EC-4: rate limiting -------------------------------------------------------------------------
@@ -204,8 +198,8 @@ def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
     parsers.parse("Coze rate-limits every bot list request with code {code:d} and Retry-After of {seconds:d} seconds")
 )
 def _rate_limited(coze_router: respx.MockRouter, code: int, seconds: int) -> None:
-    limited = json_response(
-        {"code": code, "msg": "QPS limit exceeded"}, status=429, headers={"Retry-After": str(seconds)}
+    limited = golden_response(
+        "errors/rate_limited_4013.json", status=429, headers={"Retry-After": str(seconds)}, changes={"code": code}
     )
     coze_router.get("/v1/space/published_bots_list", name="bots.list").mock(return_value=limited)
 
@@ -236,9 +230,9 @@ def _rate_limit_error(outcomes: Outcomes, code: int) -> None:
 
 @given("a bot ID that does not exist and a workspace ID the token may not access")
 def _missing_ids(coze_router: respx.MockRouter) -> None:
-    coze_router.get("/v1/bot/get_online_info").mock(return_value=api_error(4200, "bot not found"))
+    coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response("errors/not_found_4200.json"))
     coze_router.get("/v1/space/published_bots_list").mock(
-        return_value=api_error(4101, "no permission for this workspace", status=403)
+        return_value=golden_response("errors/permission_4101.json", status=403)
     )
 
 
@@ -277,14 +271,14 @@ def _workspace_forbidden(outcomes: Outcomes, sample_workspace_id: str) -> None:
 @given("a chat stream that loses its connection in the middle of an event, after three answer deltas")
 def _broken_stream(coze_router: respx.MockRouter) -> None:
     cut = OK_STREAM[: OK_STREAM.index(MESSAGE_COMPLETED) + len(MESSAGE_COMPLETED)]
-    coze_router.post("/v3/chat").mock(return_value=broken_sse_response(cut))
+    coze_router.post("/v3/chat").mock(return_value=event_stream(cut, cut=True))
 
 
 @given("a chat stream in which an event after three answer deltas carries invalid JSON data")
 def _malformed_stream(coze_router: respx.MockRouter) -> None:
     head = OK_STREAM[: OK_STREAM.index(MESSAGE_COMPLETED)]
     coze_router.post("/v3/chat").mock(
-        return_value=sse_response(head + MESSAGE_COMPLETED + 'data:{"role":"assistant","content":"Par\n\n')
+        return_value=event_stream(head + MESSAGE_COMPLETED + 'data:{"role":"assistant","content":"Par\n\n')
     )
 
 
@@ -327,16 +321,15 @@ def _text_before_kept(outcomes: Outcomes) -> None:
 
 @given("a workflow that is still running when the backend's deadline passes")
 def _slow_workflow(coze_router: respx.MockRouter, sample_workflow_id: str, sample_execute_id: str) -> None:
-    running = make_run_history(sample_execute_id, status=WorkflowExecuteStatus.RUNNING)
     coze_router.get(f"/v1/workflows/{sample_workflow_id}/run_histories/{sample_execute_id}").mock(
-        return_value=ok([running.model_dump()])
+        return_value=golden_response("workflows/run_history_running.json")
     )
 
 
 @given("a blocking workflow run whose request times out")
 def _blocking_times_out(coze_router: respx.MockRouter, sample_execute_id: str) -> None:
     coze_router.post("/v1/workflow/run", name="workflow.run").mock(
-        side_effect=[workflow_run_response(execute_id=sample_execute_id), httpx.ReadTimeout("read timed out")]
+        side_effect=[golden_response("workflows/run_async.json"), httpx.ReadTimeout("read timed out")]
     )
 
 
@@ -369,11 +362,172 @@ def _blocking_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None
     assert coze_router["workflow.run"].call_count == 2  # one async start, one blocking run: no retry
 
 
+# --- Logging is the backend's decision -----------------------------------------------------------
+
+INTEGRATION_LOGGERS = ("cozepy", LOGGER_NAME)
+
+
+@pytest.fixture
+def kept_log_levels() -> Iterator[None]:
+    """Put cozepy's and the integration's logger levels back after the scenario."""
+    levels = {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@given("COZE_DEBUG is true and the application keeps cozepy's logger at ERROR")
+def _debug_requested(mock_env: None, monkeypatch: pytest.MonkeyPatch, kept_log_levels: None) -> None:
+    monkeypatch.setenv("COZE_DEBUG", "true")
+    for name in INTEGRATION_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@when("the backend builds a client from the environment", target_fixture="env_settings")
+def _build_from_env(coze_kind: str) -> CozeSettings:
+    settings = CozeSettings.from_env()
+    build_client(coze_kind, settings)
+    return settings
+
+
+@then("cozepy's logger is still at ERROR")
+def _level_untouched() -> None:
+    assert {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS} == dict.fromkeys(
+        INTEGRATION_LOGGERS, logging.ERROR
+    )
+
+
+@then("the backend's startup call applies DEBUG to cozepy's and the integration's loggers")
+def _startup_applies(env_settings: CozeSettings) -> None:
+    configure_logging(env_settings)
+    assert {name: logging.getLogger(name).level for name in INTEGRATION_LOGGERS} == dict.fromkeys(
+        INTEGRATION_LOGGERS, logging.DEBUG
+    )
+
+
+# --- Vendored code: no distribution metadata -----------------------------------------------------
+
+
+@pytest.fixture
+def version_check_cache_cleared() -> Iterator[None]:
+    """A fresh once-per-process version check before and after the scenario."""
+    clients.ensure_supported_versions.cache_clear()
+    yield
+    clients.ensure_supported_versions.cache_clear()
+
+
+@given("no installed distribution's metadata can be found, as when the code is vendored into the backend")
+def _no_metadata(monkeypatch: pytest.MonkeyPatch, version_check_cache_cleared: None) -> None:
+    def no_distribution(name: str) -> Any:
+        raise metadata.PackageNotFoundError(name)
+
+    for lookup in ("distribution", "metadata", "requires", "version"):
+        monkeypatch.setattr(metadata, lookup, no_distribution)
+
+
+@when("the backend builds its client", target_fixture="built_client")
+def _build_client(coze_kind: str, mock_settings: CozeSettings) -> AnyCoze:
+    return build_client(coze_kind, mock_settings)
+
+
+@then("the client is built with the configured base URL")
+def _client_built(built_client: AnyCoze, mock_settings: CozeSettings) -> None:
+    assert built_client._base_url == mock_settings.api_base
+
+
+# --- Permission, Retry-After cap and later pages -------------------------------------------------
+
+BOTS_LIST = "/v1/space/published_bots_list"
+BOTS_PAGE_1 = "bots/published_bots_list_page1_of_2.json"
+BOTS_LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+#: The logid of the failing second page, distinct from the first page's.
+PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
+
+
+@given("Coze answers the bot list with code 4101 because the token may not access the workspace")
+def _workspace_not_accessible(coze_router: respx.MockRouter) -> None:
+    coze_router.get(BOTS_LIST, name="bots.list").mock(
+        return_value=golden_response("bots/published_bots_list_permission_4101.json", status=403)
+    )
+
+
+@then("a permission error with code 4101 and the logid surfaces, sent only once")
+def _permission_error(outcomes: Outcomes, coze_router: respx.MockRouter, sample_workspace_id: str) -> None:
+    error = outcomes["bots"]
+    assert isinstance(error, CozePermissionError)
+    assert (error.code, error.http_status, error.logid) == (4101, 403, LOGID)
+    assert coze_router["bots.list"].call_count == 1
+    assert coze_router["bots.list"].calls.last.request.url.params["space_id"] == sample_workspace_id
+
+
+@then("it is not an authentication error and does not tell the developer to check COZE_API_TOKEN")
+def _not_authentication(outcomes: Outcomes) -> None:
+    assert not isinstance(outcomes["bots"], CozeAuthenticationError)
+    assert "COZE_API_TOKEN" not in str(outcomes["bots"])
+
+
+@given("Coze rate-limits the bot list with code 4013 and asks to wait an hour")
+def _asks_for_an_hour(coze_router: respx.MockRouter) -> None:
+    coze_router.get(BOTS_LIST, name="bots.list").mock(
+        return_value=golden_response(BOTS_LIMITED, status=429, headers={"Retry-After": "3600"})
+    )
+
+
+@then("a rate-limit error with code 4013, the logid and the hour Coze asked for surfaces")
+def _hour_in_error(outcomes: Outcomes) -> None:
+    error = outcomes["bots"]
+    assert isinstance(error, CozeRateLimitError)
+    assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, 3600.0, LOGID)
+
+
+@then("the backend neither waited nor sent the request again")
+def _no_wait(recorded_sleeps: list[float], coze_router: respx.MockRouter) -> None:
+    assert (recorded_sleeps, coze_router["bots.list"].call_count) == ([], 1)
+
+
+@given(
+    "a workspace with three bots listed two per page, whose second page Coze keeps rate-limiting "
+    "with Retry-After of 1 second"
+)
+def _second_page_limited(coze_router: respx.MockRouter) -> None:
+    limited = golden_response(BOTS_LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID)
+    coze_router.get(BOTS_LIST, name="bots.list").mock(
+        side_effect=[golden_response(BOTS_PAGE_1), limited, limited, limited]
+    )
+
+
+@when("the backend lists every bot of the workspace")
+@async_step
+async def _list_every_bot(
+    coze_client: AnyCoze, coze_calls: CozeCalls, outcomes: Outcomes, sample_workspace_id: str
+) -> None:
+    outcomes["listed"] = []
+    listing = partial(coze_client.bots.list, space_id=sample_workspace_id, page_size=2)
+    await outcomes.capture("bots", read_items_into(coze_client, coze_calls, listing, outcomes["listed"]))
+
+
+@then("the first page's bots arrive before a rate-limit error carrying the second page's logid")
+def _page_one_then_error(outcomes: Outcomes) -> None:
+    assert [bot.bot_id for bot in outcomes["listed"]] == [
+        b["bot_id"] for b in golden(BOTS_PAGE_1)["data"]["space_bots"]
+    ]
+    error = outcomes["bots"]
+    assert isinstance(error, CozeRateLimitError)
+    assert (error.code, error.retry_after, error.logid) == (4013, 1.0, PAGE_2_LOGID)
+
+
+@then(parsers.parse("the second page was requested {attempts:d} times with page_index 2, {seconds:d} second apart"))
+def _page_two_retried(coze_router: respx.MockRouter, recorded_sleeps: list[float], attempts: int, seconds: int) -> None:
+    pages = [call.request.url.params["page_index"] for call in coze_router["bots.list"].calls]
+    assert pages == ["1", *["2"] * attempts]
+    assert recorded_sleeps == [float(seconds)] * (attempts - 1)
+
+
 # --- workflow streams: the End node's output, Error, Interrupt, a missing Done --------------------
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 ERROR_EVENT = "workflows/stream_run_error_event.sse"
-INTERRUPT = "workflows/stream_run_interrupt_question.sse"
+INTERRUPT = "workflows/stream_interrupt.sse"
 NO_DONE = "workflows/stream_run_no_done.sse"
 RUN_EMPTY_OUTPUT = "workflows/run_sync_empty_output.json"
 
@@ -529,10 +683,10 @@ def _empty_output_kept(outcomes: Outcomes) -> None:
 
 @given("a blocking chat that is still in progress when the backend's deadline passes")
 def _chat_past_deadline(coze_router: respx.MockRouter) -> None:
-    created = golden_response("chat/create_poll_deadline.json")
+    created = golden_response("chat/create_in_progress.json")
     coze_router.post("/v3/chat", name="chat.create").mock(return_value=created)
     coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
-        return_value=golden_response("chat/retrieve_poll_deadline.json")
+        return_value=golden_response("chat/retrieve_in_progress.json")
     )
 
 
@@ -566,7 +720,7 @@ def _deadline_ids(
 ) -> None:
     error = outcomes["chat"]
     assert isinstance(error, CozeDeadlineExceededError)
-    chat = golden("chat/retrieve_poll_deadline.json")["data"]
+    chat = golden("chat/retrieve_in_progress.json")["data"]
     assert (error.chat_id, error.conversation_id) == (chat["id"], chat["conversation_id"])
     asked = request_json(coze_router["chat.create"].calls.last.request)
     assert (asked["bot_id"], asked["additional_messages"][0]["content"]) == (sample_bot_id, sample_user_message)

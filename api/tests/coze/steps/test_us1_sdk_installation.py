@@ -19,8 +19,8 @@ from coze_integration.calls import CozeCalls
 from coze_integration.settings import CozeSettings
 from coze_integration.versions import check_versions
 from tests.coze.coze_clients import AnyCoze, authenticate, build_client
-from tests.coze.coze_factories import LOGID, make_user, ok
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import LOGID, golden, golden_response
 
 scenarios("us1_sdk_installation.feature")
 
@@ -87,7 +87,7 @@ def _env_settings(mock_env: None, mock_coze_api_token: str) -> CozeSettings:
 
 @when("initializing Coze client", target_fixture="env_client")
 def _init_client(coze_kind: str, env_settings: CozeSettings, coze_router: respx.MockRouter) -> AnyCoze:
-    coze_router.get("/v1/users/me", name="users.me").mock(return_value=ok(make_user()))
+    coze_router.get("/v1/users/me", name="users.me").mock(return_value=golden_response("users/me_ok.json"))
     return build_client(coze_kind, env_settings)
 
 
@@ -101,7 +101,8 @@ async def _authenticated(
     mock_coze_base_url: str,
 ) -> None:
     user = await authenticate(env_client, coze_calls)
-    assert user.user_id == make_user().user_id
+    wire = golden("users/me_ok.json")["data"]
+    assert (user.user_id, user.user_name) == (wire["user_id"], wire["user_name"])
     assert user.response.logid == LOGID
     route = coze_router["users.me"]
     assert route.call_count == 1

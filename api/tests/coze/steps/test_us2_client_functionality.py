@@ -16,8 +16,8 @@ from pytest_bdd import given, scenarios, then, when
 from coze_integration.calls import CozeCalls
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
-from tests.coze.coze_factories import LOGID, make_user, ok
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import LOGID, golden_response
 
 scenarios("us2_client_functionality.feature")
 
@@ -46,7 +46,7 @@ class ClientProperties:
 
 
 def _route_users_me(router: respx.MockRouter) -> respx.Route:
-    return router.get("/v1/users/me", name="users.me").mock(return_value=ok(make_user()))
+    return router.get("/v1/users/me", name="users.me").mock(return_value=golden_response("users/me_ok.json"))
 
 
 async def _assert_authenticated_request(

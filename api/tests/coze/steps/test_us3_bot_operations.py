@@ -11,22 +11,21 @@ from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
 from tests.coze.coze_clients import AnyCoze, collect, read, resolve
-from tests.coze.coze_factories import LOGID, bots_page, make_bot, ok, workspaces_page
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 
 scenarios("us3_bot_operations.feature")
 
 PAGE_SIZE = 2
-BOT_IDS = ["7484523878849822201", "7484523878849822202", "7484523878849822203"]
-WORKSPACE_IDS = ["7484523878849822301", "7484523878849822302"]
+BOT_PAGES = ["bots/published_bots_list_page1.json", "bots/published_bots_list_page3.json"]
+BOT_IDS = [bot["bot_id"] for page in BOT_PAGES for bot in golden(page)["data"]["space_bots"]]
+BOT = "bots/get_online_info_ok.json"
+WORKSPACES = "workspaces/list_page1.json"
 
 
 def _route_bot_pages(router: respx.MockRouter) -> respx.Route:
     return router.get("/v1/space/published_bots_list", name="bots.list").mock(
-        side_effect=[
-            ok(bots_page(BOT_IDS[:PAGE_SIZE], total=len(BOT_IDS))),
-            ok(bots_page(BOT_IDS[PAGE_SIZE:], total=len(BOT_IDS))),
-        ]
+        side_effect=[golden_response(page, changes={"data.total": len(BOT_IDS)}) for page in BOT_PAGES]
     )
 
 
@@ -60,7 +59,7 @@ def _paginated(bot_pages: list[Any], workspace_id: str, coze_router: respx.MockR
 
 @given("bot ID provided", target_fixture="bot_id")
 def _bot_id(sample_bot_id: str, coze_router: respx.MockRouter) -> str:
-    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=ok(make_bot(sample_bot_id)))
+    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=golden_response(BOT))
     return sample_bot_id
 
 
@@ -74,8 +73,10 @@ async def _retrieve_bot(coze_client: AnyCoze, bot_id: str) -> Bot:
 @then("returns bot information with metadata and logid for debugging")
 def _bot_details(bot: Bot, bot_id: str, coze_router: respx.MockRouter) -> None:
     assert bot.bot_id == bot_id
-    # Every metadata field survives the round trip: name, times, version, prompt, onboarding, model.
-    assert bot.model_dump() == make_bot(bot_id).model_dump()
+    # Every metadata field Coze sent arrives: name, times, version, prompt, onboarding, model, plugins.
+    wire = golden(BOT)["data"]
+    assert (bot.name, bot.description) == (wire["name"], wire["description"])
+    assert_lossless(bot, wire)
     assert bot.response.logid == LOGID
     assert dict(coze_router["bots.retrieve"].calls.last.request.url.params) == {"bot_id": bot_id}
 
@@ -83,9 +84,9 @@ def _bot_details(bot: Bot, bot_id: str, coze_router: respx.MockRouter) -> None:
 @given("mock API responses")
 def _mock_api_responses(coze_router: respx.MockRouter, sample_bot_id: str) -> None:
     _route_bot_pages(coze_router)
-    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=ok(make_bot(sample_bot_id)))
+    coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=golden_response(BOT))
     coze_router.get("/v1/workspaces", name="workspaces.list").mock(
-        return_value=ok(workspaces_page(WORKSPACE_IDS, total=len(WORKSPACE_IDS)))
+        return_value=golden_response(WORKSPACES, changes={"data.total_count": 2})
     )
 
 
@@ -112,7 +113,9 @@ def _endpoints_and_auth(
     sample_workspace_id: str,
     sample_bot_id: str,
 ) -> None:
-    assert [w.id for w in operation_results["workspaces"].items] == WORKSPACE_IDS
+    assert [w.id for w in operation_results["workspaces"].items] == [
+        w["id"] for w in golden(WORKSPACES)["data"]["workspaces"]
+    ]
     assert [b.bot_id for b in operation_results["bots"].items] == BOT_IDS[:2]
     assert operation_results["bot"].bot_id == sample_bot_id
     expected = {

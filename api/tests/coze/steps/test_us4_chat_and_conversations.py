@@ -14,32 +14,18 @@ from coze_integration.chat_poll import ChatResult
 from coze_integration.chat_stream import ChatTranscript
 from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
-from tests.coze.coze_factories import (
-    LOGID,
-    conversations_page,
-    make_answer,
-    make_chat,
-    make_conversation,
-    make_usage,
-    ok,
-    ok_without_data,
-    read_testdata,
-    request_json,
-    sse_response,
-)
 from tests.coze.fake_time import FakeClock
 from tests.coze.steps.async_steps import async_step
+from tests.coze.wire import LOGID, golden, golden_events, golden_response, golden_stream, request_json
 
 scenarios("us4_chat_and_conversations.feature")
 
-OK_STREAM_EVENTS = [
-    ChatEventType.CONVERSATION_CHAT_CREATED,
-    ChatEventType.CONVERSATION_CHAT_IN_PROGRESS,
-    *[ChatEventType.CONVERSATION_MESSAGE_DELTA] * 3,
-    *[ChatEventType.CONVERSATION_MESSAGE_COMPLETED] * 2,
-    ChatEventType.CONVERSATION_CHAT_COMPLETED,
-]
-OK_STREAM_ANSWER = "The capital of France is Paris."
+OK_STREAM = "chat/stream_ok.sse"
+# The events cozepy yields: every golden event but ``done``, which ends the stream.
+OK_STREAM_EVENTS = [event for event in golden_events(OK_STREAM) if event.event != "done"]
+OK_STREAM_ANSWER = golden_events(OK_STREAM)[5].json()["content"]
+LONG_STREAM = "chat/stream_long_answer.sse"
+COMPLETED = "chat/retrieve_completed.json"
 
 
 @dataclass(frozen=True)
@@ -83,12 +69,13 @@ async def _blocking_chat(
     sample_conversation_id: str,
     fake_clock: FakeClock,
 ) -> ChatResult:
-    running = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.IN_PROGRESS)
-    done = make_chat(sample_chat_id, sample_conversation_id, status=ChatStatus.COMPLETED, usage=make_usage(38, 14))
-    coze_router.post("/v3/chat", name="chat.create").mock(return_value=ok(running))
-    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(side_effect=[ok(running), ok(done)])
-    answer = make_answer(OK_STREAM_ANSWER, chat_id=sample_chat_id, conversation_id=sample_conversation_id)
-    coze_router.get("/v3/chat/message/list", name="chat.messages").mock(return_value=ok([answer.model_dump()]))
+    coze_router.post("/v3/chat", name="chat.create").mock(return_value=golden_response("chat/create_in_progress.json"))
+    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
+        side_effect=[golden_response("chat/retrieve_in_progress.json"), golden_response(COMPLETED)]
+    )
+    coze_router.get("/v3/chat/message/list", name="chat.messages").mock(
+        return_value=golden_response("chat/message_list_ok.json")
+    )
 
     policy = PollPolicy(interval=1.0, timeout=30.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock)
     return await blocking_chat(
@@ -113,8 +100,14 @@ def _complete_response(
     chat = chat_result.chat
     assert (chat.id, chat.conversation_id, chat.status) == (sample_chat_id, sample_conversation_id, "completed")
     assert chat.usage is not None
-    assert (chat.usage.token_count, chat.usage.input_count, chat.usage.output_count) == (52, 38, 14)
-    assert chat_result.answer == OK_STREAM_ANSWER
+    usage = golden(COMPLETED)["data"]["usage"]
+    assert (chat.usage.token_count, chat.usage.input_count, chat.usage.output_count) == (
+        usage["token_count"],
+        usage["input_count"],
+        usage["output_count"],
+    )
+    [answer] = [m for m in golden("chat/message_list_ok.json")["data"] if m["type"] == "answer"]
+    assert chat_result.answer == answer["content"]
     assert chat.response.logid == LOGID
     _assert_chat_body(request_json(coze_router["chat.create"].calls.last.request), chat_request, stream=False)
     polls = coze_router["chat.retrieve"].calls
@@ -136,9 +129,7 @@ class StreamedChat:
 @when("streaming chat", target_fixture="streamed")
 @async_step
 async def _stream_chat(coze_client: AnyCoze, coze_router: respx.MockRouter, chat_request: ChatRequest) -> StreamedChat:
-    coze_router.post("/v3/chat", name="chat.stream").mock(
-        return_value=sse_response(read_testdata("chat_stream_ok.sse"))
-    )
+    coze_router.post("/v3/chat", name="chat.stream").mock(return_value=golden_stream(OK_STREAM))
     stream = coze_client.chat.stream(**chat_request.stream_kwargs())
     events: list[ChatEvent] = await collect(stream)
     # The sync stream exposes its response at once; the async generator only through its events.
@@ -148,7 +139,7 @@ async def _stream_chat(coze_client: AnyCoze, coze_router: respx.MockRouter, chat
 
 @then("yields events for message deltas and completion with proper event types")
 def _stream_events(streamed: StreamedChat, chat_request: ChatRequest, coze_router: respx.MockRouter) -> None:
-    assert [event.event for event in streamed.events] == OK_STREAM_EVENTS
+    assert [event.event.value for event in streamed.events] == [event.event for event in OK_STREAM_EVENTS]
     deltas = [
         e.message.content for e in streamed.events if e.event == ChatEventType.CONVERSATION_MESSAGE_DELTA and e.message
     ]
@@ -160,7 +151,7 @@ def _stream_events(streamed: StreamedChat, chat_request: ChatRequest, coze_route
     assert completed is not None
     assert completed.status == ChatStatus.COMPLETED
     assert completed.usage is not None
-    assert completed.usage.token_count == 52
+    assert completed.usage.token_count == OK_STREAM_EVENTS[-1].json()["usage"]["token_count"]
     assert streamed.logid == LOGID
     request = coze_router["chat.stream"].calls.last.request
     _assert_chat_body(request_json(request), chat_request, stream=True)
@@ -168,14 +159,19 @@ def _stream_events(streamed: StreamedChat, chat_request: ChatRequest, coze_route
 
 @given("conversation ID", target_fixture="conversation_id")
 def _conversation_id(sample_conversation_id: str, coze_router: respx.MockRouter) -> str:
-    conversation = make_conversation(sample_conversation_id, name="Trip to Paris")
-    coze_router.post("/v1/conversation/create", name="create").mock(return_value=ok(conversation))
-    coze_router.get("/v1/conversation/retrieve", name="retrieve").mock(return_value=ok(conversation))
+    coze_router.post("/v1/conversation/create", name="create").mock(
+        return_value=golden_response("conversations/create_ok.json")
+    )
+    coze_router.get("/v1/conversation/retrieve", name="retrieve").mock(
+        return_value=golden_response("conversations/retrieve_ok.json")
+    )
     coze_router.get("/v1/conversations", name="list").mock(
-        return_value=ok(conversations_page([sample_conversation_id], has_more=False))
+        return_value=golden_response(
+            "conversations/list_last_page.json", changes={"data.conversations.0.id": sample_conversation_id}
+        )
     )
     coze_router.delete(f"/v1/conversations/{sample_conversation_id}", name="delete").mock(
-        return_value=ok_without_data()
+        return_value=golden_response("conversations/delete_ok.json")
     )
     return sample_conversation_id
 
@@ -201,9 +197,9 @@ def _conversation_calls(
     sample_bot_id: str,
     mock_coze_api_token: str,
 ) -> None:
-    for name in ("created", "retrieved"):
+    for name, wire in (("created", "conversations/create_ok.json"), ("retrieved", "conversations/retrieve_ok.json")):
         assert managed[name].id == conversation_id
-        assert managed[name].meta_data == {"source": "backend"}
+        assert managed[name].meta_data == golden(wire)["data"]["meta_data"]
         assert managed[name].response.logid == LOGID
     assert [c.id for c in managed["listed"].items] == [conversation_id]
     assert managed["listed"].has_more is False
@@ -226,9 +222,11 @@ def _conversation_calls(
 
 @given("chat stream events", target_fixture="expected_answer")
 def _chat_stream_events(coze_router: respx.MockRouter) -> str:
-    text = read_testdata("chat_stream_long_answer.sse")
-    coze_router.post("/v3/chat", name="chat.stream").mock(return_value=sse_response(text))
-    return "Paris has been the capital of France since the late tenth century"
+    coze_router.post("/v3/chat", name="chat.stream").mock(return_value=golden_stream(LONG_STREAM))
+    deltas = [
+        event.json()["content"] for event in golden_events(LONG_STREAM) if event.event == "conversation.message.delta"
+    ]
+    return "".join(deltas)
 
 
 @when("processing event types", target_fixture="transcript")
@@ -241,13 +239,17 @@ async def _process_events(coze_client: AnyCoze, sample_bot_id: str, sample_user_
 def _handles_events(
     transcript: ChatTranscript, expected_answer: str, sample_chat_id: str, sample_conversation_id: str
 ) -> None:
-    assert transcript.text.startswith(expected_answer)
-    assert transcript.text.endswith("open to visitors every year.")
-    assert transcript.events.count(ChatEventType.CONVERSATION_MESSAGE_DELTA) == 39
+    assert transcript.text == expected_answer
+    assert transcript.events.count(ChatEventType.CONVERSATION_MESSAGE_DELTA) == len(expected_answer.split(" "))
     assert transcript.events[-1] == ChatEventType.CONVERSATION_CHAT_COMPLETED
     assert transcript.complete
     assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)
     assert transcript.status == ChatStatus.COMPLETED
     assert transcript.usage is not None
-    assert (transcript.usage.token_count, transcript.usage.input_count, transcript.usage.output_count) == (52, 38, 14)
+    usage = golden_events(LONG_STREAM)[-2].json()["usage"]
+    assert (transcript.usage.token_count, transcript.usage.input_count, transcript.usage.output_count) == (
+        usage["token_count"],
+        usage["input_count"],
+        usage["output_count"],
+    )
     assert transcript.logid == LOGID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,24 +15,23 @@ from coze_integration.calls import CozeCalls
 from coze_integration.workflow_logs import WorkflowLogFilter, WorkflowLogQueryResult
 from coze_integration.workflows import WorkflowProgress, WorkflowRunOutcome, run_history_call
 from tests.coze.coze_clients import AnyCoze, read, workflow_logs, workflow_progress, workflow_run
-from tests.coze.coze_factories import (
-    DEBUG_URL,
-    LOGID,
-    api_error,
-    make_run_history,
-    make_usage,
-    ok,
-    request_json,
-    workflow_run_response,
-)
-from tests.coze.golden_workflows import done_data, end_node_text, message_data
+from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
 from tests.coze.steps.async_steps import async_step
-from tests.coze.wire import golden_events, golden_stream
+from tests.coze.wire import (
+    LOGID,
+    assert_lossless,
+    golden,
+    golden_response,
+    golden_run_history,
+    golden_stream,
+    request_json,
+)
 
 scenarios("us5_workflow_operations.feature")
 
+RUN_OK = "workflows/run_ok.json"
+HISTORY = "workflows/run_history_success.json"
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
-ITINERARY = {"day1": "Louvre", "day2": "Orsay", "day3": "Versailles"}
 HISTORIES = "/v1/workflows/{workflow_id}/run_histories/{execute_id}"
 
 
@@ -58,9 +58,7 @@ def _workflow(sample_workflow_id: str, sample_workflow_inputs: dict[str, Any]) -
 async def _run_blocking(
     coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, workflow: WorkflowRequest
 ) -> WorkflowRunOutcome:
-    coze_router.post("/v1/workflow/run", name="workflow.run").mock(
-        return_value=workflow_run_response(ITINERARY, usage=make_usage(40, 80))
-    )
+    coze_router.post("/v1/workflow/run", name="workflow.run").mock(return_value=golden_response(RUN_OK))
     return await workflow_run(coze_client, coze_calls, workflow_id=workflow.workflow_id, parameters=workflow.parameters)
 
 
@@ -69,10 +67,11 @@ def _blocking_results(
     run_outcome: WorkflowRunOutcome, workflow: WorkflowRequest, coze_router: respx.MockRouter
 ) -> None:
     assert run_outcome.status == WorkflowExecuteStatus.SUCCESS
-    assert run_outcome.output == ITINERARY
-    assert run_outcome.debug_url == DEBUG_URL
+    wire = golden(RUN_OK)
+    assert run_outcome.output == json.loads(wire["data"])
+    assert run_outcome.debug_url == wire["debug_url"]
     assert run_outcome.usage is not None
-    assert run_outcome.usage.token_count == 120
+    assert run_outcome.usage.token_count == wire["usage"]["token_count"]
     assert run_outcome.logid == LOGID
     body = request_json(coze_router["workflow.run"].calls.last.request)
     _assert_run_body(body, workflow)
@@ -101,7 +100,7 @@ async def _run_streaming(coze_client: AnyCoze, coze_router: respx.MockRouter, wo
 @then("streams workflow progress and results incrementally")
 def _streamed_progress(streamed_run: StreamedRun, workflow: WorkflowRequest, coze_router: respx.MockRouter) -> None:
     # One snapshot per event, each holding exactly what had arrived by then.
-    events = [e for e in golden_events(END_CHUNKS) if e.event != "Done"]
+    events = delivered_events(END_CHUNKS)
     messages = message_data(END_CHUNKS)
     assert [s.event_count for s in streamed_run.snapshots] == list(range(1, len(events) + 1))
     assert [[m.content for m in s.messages] for s in streamed_run.snapshots] == [
@@ -118,9 +117,8 @@ def _streamed_progress(streamed_run: StreamedRun, workflow: WorkflowRequest, coz
 
 @given("workflow run ID", target_fixture="execute_id")
 def _execute_id(sample_workflow_id: str, sample_execute_id: str, coze_router: respx.MockRouter) -> str:
-    history = make_run_history(sample_execute_id, output='{"output":"3 days in Paris"}')
     path = HISTORIES.format(workflow_id=sample_workflow_id, execute_id=sample_execute_id)
-    coze_router.get(path, name="run_history").mock(return_value=ok([history.model_dump()]))
+    coze_router.get(path, name="run_history").mock(return_value=golden_response(HISTORY))
     return sample_execute_id
 
 
@@ -137,9 +135,12 @@ async def _retrieve_results(
 
 @then("returns complete execution details and output")
 def _execution_details(run_history: WorkflowRunHistory, execute_id: str, coze_router: respx.MockRouter) -> None:
-    assert run_history.model_dump() == make_run_history(execute_id, output='{"output":"3 days in Paris"}').model_dump()
+    [wire] = golden(HISTORY)["data"]
+    assert (run_history.execute_id, run_history.output) == (execute_id, wire["output"])
     assert run_history.execute_status == WorkflowExecuteStatus.SUCCESS
-    assert (run_history.create_time, run_history.update_time) == (1764149400, 1764149407)
+    assert (run_history.create_time, run_history.update_time) == (wire["create_time"], wire["update_time"])
+    # Every documented detail arrives, except error_code: cozepy 0.20.0 reads the string as an int.
+    assert_lossless(run_history, {key: value for key, value in wire.items() if key != "error_code"})
     assert run_history.response.logid == LOGID
     assert coze_router["run_history"].call_count == 1
 
@@ -158,13 +159,13 @@ UNKNOWN_RUN = "7484523878849822799"
 @given("filter parameters (status, date range, keywords)", target_fixture="log_filter")
 def _log_filter(coze_router: respx.MockRouter, sample_workflow_id: str) -> WorkflowLogFilter:
     for execute_id, (status, created, output, error) in RUNS.items():
-        history = make_run_history(
-            execute_id, status=status, create_time=int(created.timestamp()), output=output, error_message=error
+        history = golden_run_history(
+            execute_id, status, create_time=int(created.timestamp()), output=output, error_message=error
         )
         path = HISTORIES.format(workflow_id=sample_workflow_id, execute_id=execute_id)
-        coze_router.get(path, name=execute_id).mock(return_value=ok([history.model_dump()]))
+        coze_router.get(path, name=execute_id).mock(return_value=history)
     path = HISTORIES.format(workflow_id=sample_workflow_id, execute_id=UNKNOWN_RUN)
-    coze_router.get(path, name=UNKNOWN_RUN).mock(return_value=api_error(4200, "execute record not found"))
+    coze_router.get(path, name=UNKNOWN_RUN).mock(return_value=golden_response("errors/not_found_4200.json"))
     return WorkflowLogFilter.build(
         statuses=["Fail"],
         created_from=datetime(2026, 11, 21, tzinfo=UTC),

@@ -6,15 +6,19 @@ SDK under test agrees with every bug of that SDK. ``index.toml`` names each file
 sources; ``README.md`` says how to add one.
 
 Files are read once per session; callers get a fresh copy, so a test may change what it was given.
+Responses arrive unread, as from the network: the client's response hooks see them before cozepy
+reads the body, exactly as in production.
 """
 
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,8 +73,8 @@ def golden_text(name: str) -> str:
 def with_changes(body: Any, changes: Mapping[str, Any]) -> Any:
     """``body`` with the values at dotted paths replaced: ``{"data.space_bots.0.bot_id": "7"}``.
 
-    A path must already exist in the golden body: a test substitutes its own ids, it never invents
-    keys Coze does not send.
+    A path must already exist in the golden body: a test substitutes its own ids or values (a total,
+    a status Coze may add later), it never invents keys Coze does not send.
     """
     for path, value in changes.items():
         *parents, last = path.split(".")
@@ -86,6 +90,11 @@ def with_changes(body: Any, changes: Mapping[str, Any]) -> Any:
     return body
 
 
+def request_json(request: httpx.Request) -> Any:
+    """The JSON body the server received: what tests assert with literal wire keys."""
+    return json.loads(request.content)
+
+
 def golden_response(
     name: str,
     *,
@@ -94,22 +103,61 @@ def golden_response(
     headers: Mapping[str, str] | None = None,
     changes: Mapping[str, Any] | None = None,
 ) -> httpx.Response:
-    """A JSON response whose body is golden file ``name``, with the logid header and optional id changes."""
+    """A JSON response whose body is golden file ``name``, with the logid header and optional changes."""
     body = with_changes(golden(name), changes) if changes else None
     content = json.dumps(body).encode() if body is not None else _text(name).encode()
-    return httpx.Response(
-        status,
-        content=content,
-        headers={"content-type": "application/json", "x-tt-logid": logid, **(headers or {})},
-    )
+    headers = {"content-type": "application/json", "x-tt-logid": logid, **(headers or {})}
+    return httpx.Response(status, headers=headers, stream=_Body(content))
 
 
 def golden_stream(name: str, *, logid: str = LOGID, content_type: str | None = "text/event-stream") -> httpx.Response:
     """A server-sent-events response whose body is golden file ``name`` byte for byte."""
+    return event_stream(_text(name), logid=logid, content_type=content_type)
+
+
+class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body served like the network's: read only when the client reads it, after its response hooks.
+
+    (respx reads an ``httpx.ByteStream`` body before the hooks run, which would hide the hooks'
+    repairs from the tests.) With ``cut`` the connection drops after the bytes, as a reset would.
+    """
+
+    def __init__(self, data: bytes, *, cut: bool = False) -> None:
+        self.data = data
+        self.cut = cut
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+        if self.cut:
+            raise httpx.ReadError("connection reset by peer")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+        if self.cut:
+            raise httpx.ReadError("connection reset by peer")
+
+
+def event_stream(
+    text: str,
+    *,
+    logid: str = LOGID,
+    content_type: str | None = "text/event-stream",
+    cut: bool = False,
+    gzipped: bool = False,
+) -> httpx.Response:
+    """An event stream of ``text``: a golden stream's prefix, or one with a faulty line appended.
+
+    With ``cut`` the connection drops after ``text`` instead of closing cleanly; ``gzipped`` sends
+    it with ``content-encoding: gzip``.
+    """
     headers = {"x-tt-logid": logid}
     if content_type is not None:
         headers["content-type"] = content_type
-    return httpx.Response(200, content=_text(name).encode(), headers=headers)
+    body = text.encode()
+    if gzipped:
+        headers["content-encoding"] = "gzip"
+        body = gzip.compress(body)
+    return httpx.Response(200, headers=headers, stream=_Body(body, cut=cut))
 
 
 @dataclass(frozen=True)
@@ -127,6 +175,11 @@ class GoldenEvent:
 
 def golden_events(name: str) -> list[GoldenEvent]:
     """The events of a golden SSE file, parsed per the SSE standard: what the tests expect cozepy to yield."""
+    return list(_events(name))
+
+
+@cache
+def _events(name: str) -> tuple[GoldenEvent, ...]:
     events: list[GoldenEvent] = []
     fields: dict[str, list[str]] = {}
     for line in [*_text(name).splitlines(), ""]:
@@ -146,4 +199,49 @@ def golden_events(name: str) -> list[GoldenEvent]:
             continue  # a comment
         key, _, value = line.partition(":")
         fields.setdefault(key, []).append(value.removeprefix(" "))
-    return events
+    return tuple(events)
+
+
+def assert_lossless(parsed: Any, wire: Any, path: str = "data") -> None:
+    """Every key of the golden ``wire`` value reaches ``parsed`` with its value, recursively.
+
+    ``parsed`` is what cozepy made of it: a model (keys become attributes), a dict or a list. Enum
+    members compare by value; a string the wire sends must stay that string (``""`` read as ``0``
+    is a loss). The error names the first path that differs.
+    """
+    if isinstance(wire, dict):
+        for key, value in wire.items():
+            if isinstance(parsed, dict):
+                assert key in parsed, f"{path}.{key} was dropped"
+                child = parsed[key]
+            else:
+                assert key in getattr(type(parsed), "model_fields", {}), f"{path}.{key} was dropped"
+                child = getattr(parsed, key)
+            assert_lossless(child, value, f"{path}.{key}")
+    elif isinstance(wire, list):
+        assert isinstance(parsed, list), f"{path}: expected a list, got {parsed!r}"
+        assert len(parsed) == len(wire), f"{path}: {len(parsed)} items instead of {len(wire)}"
+        for n, (child, value) in enumerate(zip(parsed, wire, strict=True)):
+            assert_lossless(child, value, f"{path}.{n}")
+    else:
+        got = parsed.value if isinstance(parsed, Enum) else parsed
+        assert (type(got), got) == (type(wire), wire) or (isinstance(wire, float) and got == wire), (
+            f"{path}: the wire sent {wire!r}, cozepy gave {parsed!r}"
+        )
+
+
+_RUN_HISTORY = {
+    "Success": "workflows/run_history_success.json",
+    "Running": "workflows/run_history_running.json",
+    "Fail": "workflows/run_history_fail.json",
+}
+
+
+def golden_run_history(execute_id: str, status: str = "Success", **values: Any) -> httpx.Response:
+    """The golden run history of a run in ``status``, for ``execute_id``, with some of its values replaced.
+
+    A workflow-log query reads many runs; each gets the golden body of its status with its own id,
+    ``create_time``, ``output`` or ``error_message``.
+    """
+    changes = {"data.0.execute_id": execute_id, **{f"data.0.{key}": value for key, value in values.items()}}
+    return golden_response(_RUN_HISTORY[status], changes=changes)

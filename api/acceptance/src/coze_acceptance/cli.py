@@ -1,0 +1,235 @@
+"""``coze-acceptance``: run the suite and write the traceability report.
+
+Runs every scenario in ``features/`` (and the unit tests, which verify requirements too), then
+writes ``traceability.json``, ``.md`` and ``.html`` and prints one line per user story. The exit
+status is non-zero on any failed or undefined scenario, failed unit test or gate violation; it is
+2, with nothing run and nothing written, for a selection or an output folder that cannot work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from coze_acceptance.conformance import load_index
+from coze_acceptance.documents import FeatureDoc, load_features, load_spec
+from coze_acceptance.exports import write_exports
+from coze_acceptance.render import terminal_table, write_reports
+from coze_acceptance.report import Measurements, build_report
+from coze_acceptance.results import Results
+from coze_acceptance.tags import FLAGS, parse_tag
+
+TESTS_DIR = "api/tests"
+FEATURES_DIR = Path("features")
+SPEC = Path("docs/spec.md")
+DEFAULT_OUTPUT = Path("reports")
+#: The golden wire files the conformance section reports on.
+WIRE_INDEX = Path("api/tests/coze/wire/index.toml")
+COVERAGE_FLOOR = 95.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(prog="coze-acceptance", description=__doc__)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="report folder (default: reports/, or reports/<selection>/ for a partial run); its parent must exist",
+    )
+    parser.add_argument("--story", help="only this story's scenarios, e.g. US2 or EDGE")
+    parser.add_argument("--priority", help="only scenarios of this priority, e.g. P3")
+    parser.add_argument(
+        "--tag", help="only tests with this tag, e.g. acceptance:US2-AS1, fr:FR-013 (scenarios and unit tests), parity"
+    )
+    parser.add_argument("-n", "--workers", type=int, help="run in parallel with pytest-xdist")
+    parser.add_argument(
+        "--coverage", action="store_true", help=f"measure branch coverage and fail below {COVERAGE_FLOOR:g} %%"
+    )
+    parser.add_argument("--alluredir", type=Path, help="also write Allure results there (allure-pytest-bdd)")
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return parser
+
+
+class SelectionError(ValueError):
+    """A ``--story``, ``--priority`` or ``--tag`` that names nothing in ``features/``."""
+
+
+def _present(features: list[FeatureDoc], key: str) -> list[str]:
+    values = {f.tag_value(key) for f in features} | {s.tag_value(key) for f in features for s in f.scenarios}
+    return sorted(v for v in values if v)
+
+
+def _check(value: str, valid: list[str], option: str) -> None:
+    if value not in valid:
+        raise SelectionError(f"{option} {value!r} is not one of: {', '.join(valid)}")
+
+
+def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> str | None:
+    """The ``-m`` expression for ``--story``, ``--priority`` and ``--tag``.
+
+    Raises :class:`SelectionError` for a value no feature file uses (case matters, as in the tags),
+    listing the valid ones.
+    """
+    terms = []
+    if args.story:
+        _check(args.story, _present(features, "story"), "--story")
+        terms.append(f"story(id={args.story!r})")
+    if args.priority:
+        _check(args.priority, _present(features, "priority"), "--priority")
+        terms.append(f"priority(id={args.priority!r})")
+    if args.tag:
+        acceptance = [f"acceptance:{v}" for v in _present(features, "acceptance")]
+        try:
+            tag = parse_tag(args.tag)
+        except ValueError:
+            tag = None
+        if tag is not None and tag.marker in ("story", "priority"):
+            _check(args.tag, [f"{tag.marker}:{v}" for v in _present(features, tag.marker)], "--tag")
+        elif tag is None or (tag.marker == "acceptance" and args.tag not in acceptance):
+            valid = [*acceptance, "fr:FR-001 … fr:FR-020", *sorted(FLAGS)]
+            raise SelectionError(f"--tag {args.tag!r} is not one of: {', '.join(valid)}")
+        if tag.marker == "fr":
+            # A requirement is verified by its scenarios and by the unit tests that cover it.
+            terms.append(f"(fr(id={tag.id!r}) or covers(id={tag.id!r}))")
+        else:
+            terms.append(f"{tag.marker}(id={tag.id!r})" if tag.id else tag.marker)
+    return " and ".join(terms) or None
+
+
+def selection_folder(args: argparse.Namespace) -> str:
+    """The ``reports/`` subfolder of a partial run, e.g. ``story-US2`` or ``tag-fr-FR-013``."""
+    parts = [f"{name}-{value}" for name in ("story", "priority", "tag") if (value := getattr(args, name))]
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", "_".join(parts))
+
+
+class _Counter:
+    """Counts the tests that ran, their time and the collection errors."""
+
+    def __init__(self) -> None:
+        self.ran = 0
+        self.seconds = 0.0
+        self.collection_errors = 0
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.seconds += report.duration
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.ran += 1
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.collection_errors += int(report.failed)
+
+
+class ProjectError(Exception):
+    """The command is run where no project with feature files and a spec can be found."""
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder, ``start`` or above, holding ``features/`` or ``docs/spec.md``, checked for both."""
+    root = next((p for p in (start, *start.parents) if (p / FEATURES_DIR).is_dir() or (p / SPEC).is_file()), None)
+    if root is None:
+        raise ProjectError(f"no {FEATURES_DIR}/ folder found in {start} or above: run it inside the project")
+    if not (root / FEATURES_DIR).is_dir():
+        raise ProjectError(f"no {FEATURES_DIR}/ folder in {root}")
+    if not any((root / FEATURES_DIR).rglob("*.feature")):
+        raise ProjectError(f"{root / FEATURES_DIR} holds no .feature files")
+    if not (root / SPEC).is_file():
+        raise ProjectError(f"no {SPEC} in {root}: the report traces the features against it")
+    return root
+
+
+def output_folder(args: argparse.Namespace, root: Path, cwd: Path) -> Path:
+    """Where the report goes; an ``--output`` whose parent does not exist is refused (nothing is created)."""
+    if args.output is None:
+        folder = root / DEFAULT_OUTPUT
+        return folder / selection_folder(args) if selection_folder(args) else folder
+    output: Path = args.output if args.output.is_absolute() else cwd / args.output
+    if not output.parent.is_dir():
+        raise ProjectError(f"--output {args.output}: the folder {output.parent} does not exist")
+    if output.exists() and not output.is_dir():
+        raise ProjectError(f"--output {args.output} is not a folder")
+    return output
+
+
+def _pytest_args(args: argparse.Namespace, expression: str | None, coverage_file: Path) -> list[str]:
+    pytest_args = [TESTS_DIR, "-p", "coze_acceptance.plugin", "-q", "--no-header"]
+    if expression:
+        pytest_args += ["-m", expression]
+    if args.workers:
+        pytest_args += ["-p", "xdist", "-n", str(args.workers)]
+    if args.coverage:
+        pytest_args += ["-p", "pytest_cov", "--cov", "--cov-branch", f"--cov-report=json:{coverage_file}"]
+    if args.alluredir:
+        pytest_args += ["-p", "allure_pytest_bdd", f"--alluredir={args.alluredir.resolve()}"]
+    extra: list[str] = args.pytest_args
+    return pytest_args + extra
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, report, and return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    cwd = Path.cwd()
+    try:
+        root = project_root(cwd)
+        features = load_features(root / FEATURES_DIR, root)
+        expression = marker_expression(args, features)
+        output = output_folder(args, root, cwd)
+    except (ProjectError, SelectionError) as exc:
+        parser.error(str(exc))
+
+    os.chdir(root)  # test paths, feature files and the spec are relative to the project root
+    results, counter = Results(), _Counter()
+    # Coverage goes to a scratch folder first: a run that ends in a usage error writes nothing.
+    with tempfile.TemporaryDirectory() as scratch:
+        coverage_file = Path(scratch) / "coverage.json"
+        start = time.perf_counter()
+        exit_code = pytest.main(_pytest_args(args, expression, coverage_file), plugins=[results, counter])
+        duration = time.perf_counter() - start
+        if exit_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
+            return int(exit_code)  # pytest has said what went wrong; a report of nothing would only add noise
+        output.mkdir(parents=args.output is None, exist_ok=True)  # --output creates its final folder only
+        coverage = None
+        if args.coverage and coverage_file.exists():
+            coverage = float(json.loads(coverage_file.read_text(encoding="utf-8"))["totals"]["percent_covered"])
+            shutil.copy(coverage_file, output / "coverage.json")
+    measured = Measurements(
+        duration_seconds=duration,
+        test_seconds=counter.seconds,
+        tests_run=counter.ran,
+        collection_errors=counter.collection_errors,
+        coverage_percent=coverage,
+        command=" ".join(["coze-acceptance", *(argv if argv is not None else sys.argv[1:])]),
+        selection=tuple(filter(None, [expression])),
+    )
+    report = build_report(load_spec(SPEC), features, results, measured, root, load_index(WIRE_INDEX))
+    write_reports(report, output)
+    write_exports(features, results, duration, output)
+
+    print()
+    print(terminal_table(report))
+    print(f"\nreport: {(output / 'traceability.html').resolve().as_uri()}")
+    print(f"        (with traceability.md, traceability.json, cucumber.json and junit.xml in {output.resolve()})")
+    problems = []
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not report["summary"]["passed"]:
+        problems.append("tests failed")
+    if not report["summary"]["gates_passed"]:
+        problems.append("gates violated")
+    if args.coverage and (coverage is None or coverage < COVERAGE_FLOOR):
+        problems.append(f"coverage {coverage if coverage is not None else 'unknown'} % is below {COVERAGE_FLOOR:g} %")
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

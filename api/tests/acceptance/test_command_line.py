@@ -1,0 +1,152 @@
+"""``coze-acceptance``'s command line: selections, usage errors, paths and the ``covers`` marker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from coze_acceptance.cli import (
+    ProjectError,
+    SelectionError,
+    build_parser,
+    main,
+    marker_expression,
+    output_folder,
+    project_root,
+    selection_folder,
+)
+from coze_acceptance.documents import FeatureDoc, load_features
+from tests.acceptance.demo import write_demo
+
+ROOT = Path(__file__).resolve().parents[3]
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module")
+def features() -> list[FeatureDoc]:
+    """The project's own feature files."""
+    return load_features(ROOT / "features", ROOT)
+
+
+class TestCommandLineSelection:
+    """``--story``, ``--priority`` and ``--tag`` select with the same markers as ``pytest -m``."""
+
+    @pytest.mark.parametrize(
+        ("argv", "expression"),
+        [
+            ([], None),
+            (["--story", "US2"], "story(id='US2')"),
+            (["--story", "US2", "--priority", "P2"], "story(id='US2') and priority(id='P2')"),
+            (["--tag", "acceptance:US2-AS1"], "acceptance(id='US2-AS1')"),
+            (["--tag", "fr:FR-013"], "(fr(id='FR-013') or covers(id='FR-013'))"),
+            (["--tag", "parity"], "parity"),
+        ],
+        ids=["everything", "story", "story-and-priority", "acceptance-tag", "requirement-tag", "flag-tag"],
+    )
+    def test_selection_becomes_marker_expression(
+        self, features: list[FeatureDoc], argv: list[str], expression: str | None
+    ) -> None:
+        """Each option becomes the registered markers pytest selects with; a requirement takes its unit tests too."""
+        assert marker_expression(build_parser().parse_args(argv), features) == expression
+
+    @pytest.mark.parametrize(
+        ("argv", "listed"),
+        [
+            (["--story", "US9"], "EDGE, US1, US2, US3, US4, US5"),
+            (["--story", "us2"], "EDGE, US1, US2, US3, US4, US5"),
+            (["--priority", "P9"], "P1, P2, P3, P4"),
+            (["--tag", "prio:high"], "fr:FR-001 … fr:FR-020, parity"),
+            (["--tag", "acceptance:US9-AS1"], "acceptance:US1-AS1"),
+        ],
+        ids=["unknown-story", "wrong-case-story", "unknown-priority", "unknown-tag", "unknown-acceptance-id"],
+    )
+    def test_unknown_selection_lists_valid_values(
+        self, features: list[FeatureDoc], argv: list[str], listed: str
+    ) -> None:
+        """A value no feature file uses is refused, naming the valid ones."""
+        with pytest.raises(SelectionError, match="is not one of") as caught:
+            marker_expression(build_parser().parse_args(argv), features)
+        assert listed in str(caught.value)
+
+    def test_unknown_selection_is_a_usage_error_that_writes_nothing(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit status 2 before anything runs; no report folder is created."""
+        with pytest.raises(SystemExit) as caught:
+            main(["--story", "us2", "--output", str(tmp_path / "out")])
+        assert caught.value.code == 2
+        assert "--story 'us2' is not one of: EDGE, US1" in capsys.readouterr().err
+        assert not (tmp_path / "out").exists()
+
+    def test_pytest_usage_error_prints_only_pytest_message(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An option pytest rejects ends the run with pytest's own message: no table, no gates, no report."""
+        monkeypatch.chdir(ROOT)
+        assert main(["--output", str(tmp_path / "out"), "--", "--bogus"]) == pytest.ExitCode.USAGE_ERROR
+        out, err = capsys.readouterr()
+        assert "unrecognized arguments: --bogus" in err
+        assert "gates" not in out + err
+        assert not (tmp_path / "out").exists()
+
+    @pytest.mark.parametrize(
+        ("argv", "folder"),
+        [
+            ([], ""),
+            (["--story", "US2"], "story-US2"),
+            (["--tag", "fr:FR-013", "--priority", "P2"], "priority-P2_tag-fr-FR-013"),
+        ],
+        ids=["full", "story", "tag-and-priority"],
+    )
+    def test_partial_runs_write_to_their_own_folder(self, argv: list[str], folder: str) -> None:
+        """A partial run leaves the full report alone: it writes to reports/<selection>/."""
+        args = build_parser().parse_args(argv)
+        assert selection_folder(args) == folder
+        assert output_folder(args, ROOT, ROOT) == (ROOT / "reports" / folder if folder else ROOT / "reports")
+
+
+class TestCommandLinePaths:
+    """Where the command looks and writes."""
+
+    def test_output_parent_must_exist(self, tmp_path: Path) -> None:
+        """``--output`` with a missing parent is refused; with an existing parent it is used as given."""
+        with pytest.raises(ProjectError, match="does not exist"):
+            output_folder(build_parser().parse_args(["--output", str(tmp_path / "a" / "b")]), ROOT, ROOT)
+        args = build_parser().parse_args(["--output", "out"])
+        assert output_folder(args, ROOT, tmp_path) == tmp_path / "out"
+
+    def test_root_found_from_a_subfolder(self) -> None:
+        """Run from ``api/``, the project root is found above it."""
+        assert project_root(ROOT / "api") == ROOT
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda root: (root / "docs").mkdir(), "no features/ folder found"),
+            (lambda root: (root / "features").mkdir(), "holds no .feature files"),
+            (lambda root: (root / "features").mkdir() or (root / "features" / "a.feature").touch(), "no docs/spec.md"),
+        ],
+        ids=["no-features", "empty-features", "no-spec"],
+    )
+    def test_missing_project_parts_are_named(
+        self, tmp_path: Path, make: Callable[[Path], object], message: str
+    ) -> None:
+        """A missing or empty ``features/`` or a missing spec gives that message."""
+        make(tmp_path)
+        with pytest.raises(ProjectError, match=message):
+            project_root(tmp_path)
+
+
+class TestCommandLineMarkers:
+    """The ``covers`` marker is selectable with plain ``pytest -m``."""
+
+    def test_covers_is_selectable(self, pytester: pytest.Pytester) -> None:
+        """``-m "covers(id='FR-004')"`` runs exactly the unit tests that cover FR-004."""
+        write_demo(pytester.path)
+        recorded = pytester.inline_run("test_coze_demo.py", "-m", "covers(id='FR-004')")
+        passed, skipped, failed = recorded.listoutcomes()
+        assert [r.nodeid for r in passed] == ["test_coze_demo.py::TestCozeDemoChecks::test_passes"]
+        assert (skipped, failed) == ([], [])

@@ -1,0 +1,130 @@
+"""The HTML report in a real browser: headless Chromium through Playwright, the system's own binary.
+
+It runs when selected with ``-m browser`` (``.ci/run`` does, with ``CI=true``). Locally it skips with
+a message when no Chromium is installed; in CI a missing Chromium fails it. Playwright's own browser
+download is never used: Chromium comes from the Debian package ``chromium``. Screenshots go to
+``reports/screens/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from coze_acceptance.render import html
+from tests.acceptance.demo import DemoRun
+
+pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+SCREENS = ROOT / "reports" / "screens"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS = (1280, 390)
+
+# Elements wider than the window that are not inside a container meant to scroll sideways.
+_OVERFLOWING = """() => {
+  const limit = document.documentElement.clientWidth + 1;
+  const found = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.scroll') || el.closest('.hidden') || el.closest('details:not([open]) > :not(summary)')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > limit) found.push(el.tagName + '.' + el.className + ' ' + Math.round(box.right));
+  }
+  if (document.documentElement.scrollWidth > limit) found.push('page ' + document.documentElement.scrollWidth);
+  return found;
+}"""
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    message = "no Chromium found: install the Debian package `chromium` (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI must run the browser test")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+    """The system Chromium, headless; the test runs only when ``-m browser`` selects it."""
+    if "browser" not in str(request.config.getoption("markexpr")):
+        pytest.skip("the browser test runs when selected: uv run pytest -m browser (CI runs it)")
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def report_page(demo: DemoRun, browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    """The demo report (a failing scenario, a failing unit test, a drifted spec line) opened at 1280 px."""
+    page_file = tmp_path / "traceability.html"
+    page_file.write_text(html(demo.report), encoding="utf-8")
+    page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
+    page.set_default_timeout(5000)  # a local file: anything slower is a failure, not a wait
+    page.goto(page_file.as_uri())
+    yield page
+    page.close()
+
+
+class TestReportBrowser:
+    """What a product owner sees and can do on the page."""
+
+    def test_failures_visible_without_clicking(self, report_page: Page) -> None:
+        """The failing step, the failing unit test and the spec drift are on screen as the page opens."""
+        failing_step = report_page.locator("#scenario-demo-22 .failure")
+        assert failing_step.is_visible()
+        assert "At index 2 diff: 3 != 4" in failing_step.inner_text()
+        unit = report_page.locator(".failure", has_text="test_coze_demo.py::TestCozeDemoChecks::test_declared_range")
+        assert unit.first.is_visible()
+        assert report_page.locator("#scenario-unbound-4 .DIFFERS").is_visible()
+
+    @pytest.mark.parametrize("width", WIDTHS)
+    def test_nothing_overflows(self, report_page: Page, width: int) -> None:
+        """At desktop and phone widths no element sticks out of the page; wide tables scroll in place."""
+        report_page.set_viewport_size({"width": width, "height": 900})
+        report_page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert report_page.evaluate(_OVERFLOWING) == []
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        report_page.screenshot(path=str(SCREENS / f"report-{width}.png"), full_page=True)
+
+    def test_links_land_on_their_targets(self, report_page: Page) -> None:
+        """A scenario's requirement link lands on the requirement row; its scenario link opens the scenario."""
+        report_page.locator("#scenario-demo-4 a[href='#requirement-FR-001']").click()
+        assert report_page.evaluate("location.hash") == "#requirement-FR-001"
+        assert report_page.locator("#requirement-FR-001").is_visible()
+        report_page.locator("#requirement-FR-001 a[href='#scenario-demo-4']").click()
+        scenario = report_page.locator("#scenario-demo-4")
+        assert scenario.get_attribute("open") is not None
+        assert scenario.locator("summary").is_visible()
+
+    def test_filter_hides_and_shows(self, report_page: Page) -> None:
+        """Filtering by status, story and tag hides the other scenarios; clearing shows them again."""
+        passing, failing = report_page.locator("#scenario-demo-4"), report_page.locator("#scenario-demo-22")
+        report_page.select_option("#f-status", "failed")
+        assert (passing.is_visible(), failing.is_visible()) == (False, True)
+        report_page.select_option("#f-status", "")
+        report_page.select_option("#f-story", "US2")
+        assert (passing.is_visible(), report_page.locator("#scenario-unbound-4").is_visible()) == (False, True)
+        report_page.select_option("#f-story", "")
+        report_page.fill("#f-tag", "acceptance:US1-AS1")
+        assert (passing.is_visible(), failing.is_visible()) == (True, False)
+        report_page.fill("#f-tag", "")
+        assert passing.is_visible()
+        assert failing.is_visible()
