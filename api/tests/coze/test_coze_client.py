@@ -25,7 +25,6 @@ from coze_integration.settings import CozeSettings
 from coze_integration.versions import check_versions
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
 from tests.coze.coze_factories import LOGID, api_error, make_user, ok
-from tests.coze.log_records import captured_logs
 
 pytestmark = pytest.mark.asyncio
 
@@ -154,13 +153,17 @@ class TestCozeClientLogging:
         mock_coze_api_token: str,
         coze_router: respx.MockRouter,
         coze_calls: CozeCalls,
+        caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """At DEBUG cozepy logs the request and its logid, and never the token."""
         coze_router.get("/v1/users/me").mock(return_value=ok(make_user()))
+        # cozepy's logger stops at its own handler; let its records reach caplog too.
+        monkeypatch.setattr(logging.getLogger("cozepy"), "propagate", True)
+        caplog.set_level(logging.DEBUG, logger="cozepy")  # restored after the test, like the level the client sets
         client = build_coze(CozeSettings(api_token=mock_coze_api_token, debug=True))
-        with captured_logs("cozepy", level=logging.DEBUG) as records:
-            await authenticate(client, coze_calls)
-        text = "\n".join(record.getMessage() for record in records)
+        await authenticate(client, coze_calls)
+        text = "\n".join(record.getMessage() for record in caplog.records if record.name == "cozepy")
         assert "/v1/users/me" in text
         assert LOGID in text
         assert mock_coze_api_token not in text

@@ -39,7 +39,6 @@ from tests.coze.coze_factories import (
     ok_without_data,
     workflow_run_response,
 )
-from tests.coze.log_records import captured_logs
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
 
@@ -113,11 +112,13 @@ class TestCozeRetriesReads:
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_bot_id: str,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         """After the last attempt the rate-limit error surfaces with its logid; each retry is logged."""
         route = coze_router.get(RETRIEVE).mock(return_value=_limited("1"))
-        with captured_logs(LOGGER_NAME, level=logging.WARNING) as records, pytest.raises(CozeRateLimitError) as caught:
+        with caplog.at_level(logging.WARNING, logger=LOGGER_NAME), pytest.raises(CozeRateLimitError) as caught:
             await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+        records = [r for r in caplog.records if r.name == LOGGER_NAME]
         assert (caught.value.code, caught.value.logid, caught.value.retry_after) == (4013, LOGID, 1.0)
         assert route.call_count == 3
         assert recorded_sleeps == [1.0, 1.0]
