@@ -1,8 +1,7 @@
-"""Suite-wide guards and speed: no network, a clean environment, no OS probes, one transport patch."""
+"""Suite-wide guards: no network, a clean environment, no machine probes, one transport patch."""
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 import warnings
@@ -17,11 +16,6 @@ from authlib.deprecate import AuthlibDeprecationWarning
 # filter for its warnings on import that outranks pyproject's ``filterwarnings``. This conftest is
 # loaded before any module imports cozepy, so this filter goes in front of Authlib's.
 warnings.filterwarnings("ignore", "authlib.jose module is deprecated", AuthlibDeprecationWarning)
-
-# Collection imports cozepy, pydantic's models and the tests: objects that live for the whole run.
-# The garbage collector would scan them over and over (about 20 ms) to find no garbage, so it
-# stays off until collection ends; see pytest_collection_finish.
-gc.disable()
 
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -53,15 +47,13 @@ def _clean_environment(patch: pytest.MonkeyPatch) -> None:
 
 
 def _no_machine_probes(patch: pytest.MonkeyPatch) -> None:
-    """Keep the host machine out of the requests: no OS probe, no trust-store load.
+    """Keep the host machine out of the requests: a fixed OS in the User-Agent, an empty trust store.
 
-    - cozepy puts the OS version in its User-Agent and finds it by running ``lsb_release`` in a
-      subprocess on the first request (about 30 ms); a fixed version keeps the header predictable.
-    - An empty trust store: the shared SSL context skips loading the system's CA certificates
-      (about 20 ms), and no TLS handshake could succeed even if a connection got through.
+    No TLS handshake could succeed with an empty trust store, even if a connection got through.
     """
     from cozepy import version as cozepy_version  # imported here, after the Authlib filter above
 
+    # cozepy runs ``lsb_release`` in a subprocess for its User-Agent; a fixed OS keeps it out of the tests.
     patch.setattr(cozepy_version, "get_os_version", lambda: TEST_OS_VERSION)
     cozepy_version.user_agent.cache_clear()
     cozepy_version.coze_client_user_agent.cache_clear()
@@ -91,13 +83,3 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Undo the session-wide guards."""
     session.stash[_GUARDS].close()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Move everything built during collection out of the garbage collector's sight, then turn it on.
-
-    Later collections, including pytest's own at the end of the session, then scan only the
-    objects the tests create.
-    """
-    gc.freeze()
-    gc.enable()

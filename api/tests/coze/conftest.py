@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 import respx
 from cozepy import COZE_CN_BASE_URL, AsyncCoze, Coze
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from coze_acceptance.tags import pytest_itemcollected  # noqa: F401  (covers ids selectable with -m)
 from coze_integration.calls import CozeCalls, RetryPolicy
@@ -28,17 +27,24 @@ from tests.coze.steps.async_steps import bdd_event_loop  # noqa: F401  (register
 CLIENT_KINDS = ("sync", "async")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Generator[None, object, object]:
+    """A ``@parity`` scenario also requests ``coze_kind``, so ``pytest_generate_tests`` sees it.
+
+    Its steps ask for the client only while they run, so nothing else puts ``coze_kind`` among the
+    scenario's fixtures. (The tag itself becomes a marker in ``steps/conftest.py``.)
+    """
+    applied = yield
+    if tag == "parity":
+        pytest.mark.usefixtures("coze_kind")(function)
+    return applied
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test or scenario marked ``parity`` against both ``Coze`` and ``AsyncCoze``."""
-    if not metafunc.definition.get_closest_marker("parity"):
-        return
-    if "coze_kind" not in metafunc.fixturenames:
-        if metafunc.function not in scenario_wrapper_template_registry:
-            return  # a unit test that never touches a client runs once
-        # Scenario steps request the client at run time, so the parameter must be added here.
-        metafunc.fixturenames.append("coze_kind")
-    # Session scope: one client of each kind serves every test (a client costs ~0.4 ms).
-    metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
+    """Run every test or scenario marked ``parity`` that uses a client against both ``Coze`` and ``AsyncCoze``."""
+    if metafunc.definition.get_closest_marker("parity") and "coze_kind" in metafunc.fixturenames:
+        # Session scope: one client of each kind serves every test.
+        metafunc.parametrize("coze_kind", CLIENT_KINDS, scope="session")
 
 
 # --- configuration -------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.settings import CozeSettings
 from coze_integration.versions import SUPPORTED, check_versions, installed_version
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
-from tests.coze.log_records import captured_logs
 from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = pytest.mark.asyncio
@@ -176,15 +175,19 @@ class TestCozeClientLogging:
         mock_coze_api_token: str,
         coze_router: respx.MockRouter,
         coze_calls: CozeCalls,
+        caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """At DEBUG cozepy logs the request and its logid, and never the token."""
         coze_router.get("/v1/users/me").mock(return_value=golden_response("users/me_ok.json"))
+        # cozepy's logger stops at its own handler; let its records reach caplog too.
+        monkeypatch.setattr(logging.getLogger("cozepy"), "propagate", True)
+        caplog.set_level(logging.DEBUG, logger="cozepy")  # restores the level configure_logging changes
         settings = CozeSettings(api_token=mock_coze_api_token, debug=True)
         configure_logging(settings)
         client = build_coze(settings)
-        with captured_logs("cozepy", level=logging.DEBUG) as records:
-            await authenticate(client, coze_calls)
-        text = "\n".join(record.getMessage() for record in records)
+        await authenticate(client, coze_calls)
+        text = "\n".join(record.getMessage() for record in caplog.records if record.name == "cozepy")
         assert "/v1/users/me" in text
         assert LOGID in text
         assert mock_coze_api_token not in text

@@ -31,7 +31,6 @@ from coze_integration.logs import LOGGER_NAME
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, read, write
 from tests.coze.fake_time import EPOCH, FakeClock
-from tests.coze.log_records import captured_logs
 from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
@@ -108,11 +107,13 @@ class TestCozeRetriesReads:
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_bot_id: str,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         """After the last attempt the rate-limit error surfaces with its logid; each retry is logged."""
         route = coze_router.get(RETRIEVE).mock(return_value=_limited("1"))
-        with captured_logs(LOGGER_NAME, level=logging.WARNING) as records, pytest.raises(CozeRateLimitError) as caught:
+        with caplog.at_level(logging.WARNING, logger=LOGGER_NAME), pytest.raises(CozeRateLimitError) as caught:
             await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+        records = [r for r in caplog.records if r.name == LOGGER_NAME]
         assert (caught.value.code, caught.value.logid, caught.value.retry_after) == (4013, LOGID, 1.0)
         assert route.call_count == 3
         assert recorded_sleeps == [1.0, 1.0]
@@ -292,11 +293,13 @@ class TestCozeRetriesRetryAfter:
         sample_workspace_id: str,
         retry_after: str,
         asked: float,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         """Asked to wait longer than the cap, the read raises the rate-limit error at once, carrying ``retry_after``."""
         route = coze_router.get(BOTS_LIST).mock(return_value=self._limited(retry_after))
-        with captured_logs(LOGGER_NAME, level=logging.WARNING) as records, pytest.raises(CozeRateLimitError) as caught:
+        with caplog.at_level(logging.WARNING, logger=LOGGER_NAME), pytest.raises(CozeRateLimitError) as caught:
             await self._list(coze_client, coze_calls, sample_workspace_id)
+        records = [record for record in caplog.records if record.name == LOGGER_NAME]
         error = caught.value
         assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, asked, LOGID)
         assert (route.call_count, recorded_sleeps) == (1, [])

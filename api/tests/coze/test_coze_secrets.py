@@ -27,7 +27,6 @@ from coze_integration.errors import CozeIntegrationError
 from coze_integration.logs import LOGGER_NAME
 from coze_integration.settings import CozeSettings
 from tests.coze.coze_clients import AnyCoze, authenticate, build_client, read, streamed_transcript
-from tests.coze.log_records import captured_logs
 from tests.coze.wire import golden_response, golden_stream
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-014", "FR-015")]
@@ -57,10 +56,13 @@ def _write_report_with(evidence: list[dict[str, Any]], folder: Path) -> list[Pat
 
 
 @pytest.fixture
-def debug_logging() -> Iterator[list[logging.LogRecord]]:
-    """Every logger involved at DEBUG, captured; levels restored afterwards."""
-    with captured_logs(*LOGGERS, level=logging.DEBUG) as records:
-        yield records
+def debug_logging(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """Every logger involved at DEBUG, captured by ``caplog``; levels restored afterwards."""
+    # cozepy's logger stops at its own handler; let its records reach caplog too.
+    monkeypatch.setattr(logging.getLogger("cozepy"), "propagate", True)
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
 
 
 class TestCozeSecretsNeverLeak:
@@ -72,7 +74,7 @@ class TestCozeSecretsNeverLeak:
         coze_router: respx.MockRouter,
         coze_calls: CozeCalls,
         monkeypatch: pytest.MonkeyPatch,
-        debug_logging: list[logging.LogRecord],
+        debug_logging: pytest.LogCaptureFixture,
     ) -> None:
         """Success, API error, network error and stream error, all at DEBUG: the canary shows nowhere."""
         monkeypatch.setenv("COZE_API_TOKEN", CANARY)
@@ -98,7 +100,7 @@ class TestCozeSecretsNeverLeak:
                 await failing
             errors.append(caught.value)
 
-        records = debug_logging
+        records = debug_logging.records
         assert {record.name for record in records} >= {"cozepy", LOGGER_NAME}, "the loggers must have spoken"
         texts = [record.getMessage() for record in records] + [repr(record.__dict__) for record in records]
         texts += [text for error in errors for text in _exception_texts(error)]

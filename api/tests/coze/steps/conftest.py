@@ -1,4 +1,4 @@
-"""pytest-bdd wiring: tags become registered markers, bare async steps fail loudly, step lookups scan less."""
+"""pytest-bdd wiring: tags become registered markers, and bare async steps fail loudly."""
 
 from __future__ import annotations
 
@@ -8,17 +8,13 @@ from typing import Any
 
 import pytest
 import respx
-from pytest_bdd.parser import Feature, Scenario, Step
 
 from coze_acceptance.evidence import record_exchanges
 from coze_acceptance.tags import pytest_bdd_apply_tag  # noqa: F401  (the tag → marker hook)
-from tests.coze.steps import step_lookup
-
-step_lookup.install()
 
 
 def pytest_bdd_before_step(
-    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step, step_func: Callable[..., Any]
+    request: pytest.FixtureRequest, feature: object, scenario: object, step: object, step_func: Callable[..., Any]
 ) -> None:
     """An un-wrapped ``async def`` step would return a coroutine and pass without running."""
     if inspect.iscoroutinefunction(step_func):

@@ -140,33 +140,22 @@ def _pytest_config() -> dict[str, Any]:
     return options
 
 
-class _Outcomes:
-    """Collects the call-phase reports of an in-process pytest run."""
-
-    def __init__(self) -> None:
-        self.reports: list[pytest.TestReport] = []
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" or report.outcome != "passed":
-            self.reports.append(report)
-
-
-@when("running pytest", target_fixture="client_test_outcomes")
-def _run_pytest(pytest_config: dict[str, Any]) -> tuple[int, list[pytest.TestReport]]:
-    outcomes = _Outcomes()
-    exit_code = pytest.main(
+@when("running pytest", target_fixture="client_test_run")
+def _run_pytest(pytester: pytest.Pytester, pytest_config: dict[str, Any]) -> pytest.HookRecorder:
+    return pytester.inline_run(
         # Naming the class collects only it: a -k filter would build every test of the module first.
-        [f"{CLIENT_TESTS}::TestCozeClientInit", "-q", "-p", "no:randomly", "--no-header"],
-        plugins=[outcomes],
+        f"{CLIENT_TESTS}::TestCozeClientInit",
+        *("-c", str(REPO_ROOT / "pyproject.toml")),  # the configuration the Given step checked
+        *("-p", "no:randomly"),
+        # The nested run keeps its cache in pytester's directory, away from the project's --lf record.
+        *("-o", f"cache_dir={pytester.path / '.pytest_cache'}"),
     )
-    return int(exit_code), outcomes.reports
 
 
 @then("all client initialization tests pass without errors")
-def _all_passed(client_test_outcomes: tuple[int, list[pytest.TestReport]]) -> None:
-    exit_code, reports = client_test_outcomes
-    assert exit_code == 0
+def _all_passed(client_test_run: pytest.HookRecorder) -> None:
+    assert client_test_run.ret == pytest.ExitCode.OK
+    reports = [r for r in client_test_run.getreports("pytest_runtest_logreport") if r.when == "call" or r.failed]
     assert reports, "no client initialization test ran"
     assert {r.outcome for r in reports} == {"passed"}
-    ran = {r.nodeid.split("::")[1] for r in reports}
-    assert {"TestCozeClientInit"} <= ran
+    assert {r.nodeid.split("::")[1] for r in reports} == {"TestCozeClientInit"}
