@@ -27,7 +27,7 @@ import httpx
 import respx
 from cozepy import COZE_CN_BASE_URL
 
-from coze_integration.chat_stream import consume_chat_stream
+from coze_integration.chat import consume_chat_stream
 from coze_integration.clients import build_coze
 from coze_integration.settings import CozeSettings
 from coze_integration.workflows import WorkflowProgress, consume_workflow_stream

@@ -4,13 +4,20 @@ Everything backend code needs is importable from here; the submodules are implem
 """
 
 from coze_integration.calls import CozeCalls, RetryPolicy
-from coze_integration.chat_poll import ChatResult, acreate_chat_and_wait, create_chat_and_wait
-from coze_integration.chat_stream import ChatTranscript, aconsume_chat_stream, consume_chat_stream
+from coze_integration.chat import (
+    ChatResult,
+    ChatTranscript,
+    aconsume_chat_stream,
+    acreate_chat_and_wait,
+    consume_chat_stream,
+    create_chat_and_wait,
+)
 from coze_integration.clients import (
     averify_credentials,
     build_async_coze,
     build_calls,
     build_coze,
+    check_versions,
     verify_credentials,
 )
 from coze_integration.errors import (
@@ -33,10 +40,8 @@ from coze_integration.errors import (
     CozeTimeoutError,
     CozeVersionConflictError,
 )
-from coze_integration.logs import configure_logging
 from coze_integration.polling import PollPolicy
-from coze_integration.settings import CozeSettings
-from coze_integration.versions import check_versions
+from coze_integration.settings import CozeSettings, configure_logging
 from coze_integration.workflow_logs import (
     WorkflowLogEntry,
     WorkflowLogFilter,
@@ -50,7 +55,7 @@ from coze_integration.workflows import (
     aconsume_workflow_stream,
     arun_workflow,
     arun_workflow_until_done,
-    await_run,
+    await_for_run,
     consume_workflow_stream,
     run_workflow,
     run_workflow_until_done,
@@ -94,7 +99,7 @@ __all__ = [
     "arun_workflow",
     "arun_workflow_until_done",
     "averify_credentials",
-    "await_run",
+    "await_for_run",
     "build_async_coze",
     "build_calls",
     "build_coze",

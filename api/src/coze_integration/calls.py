@@ -14,7 +14,6 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,10 +22,8 @@ from cozepy.model import PagedBase
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
-from coze_integration.errors import CozeIntegrationError, CozeRateLimitError
-from coze_integration.logs import LOGGER_NAME
-from coze_integration.translate import Clock, translate, utc_now
-from coze_integration.wire import forget_exchange, last_exchange
+from coze_integration.errors import Clock, CozeIntegrationError, CozeRateLimitError, typed_errors, utc_now
+from coze_integration.settings import LOGGER_NAME
 
 T = TypeVar("T")
 Page = TypeVar("Page", bound=PagedBase[Any])
@@ -98,27 +95,6 @@ class RetryPolicy:
             "before_sleep": _log_retry,
             "reraise": True,
         }
-
-
-@contextmanager
-def typed_errors(
-    first: Callable[[Exception], CozeIntegrationError | None] | None = None,
-    *,
-    now: Clock = utc_now,
-) -> Iterator[None]:
-    """Re-raise cozepy and httpx failures inside the block as :class:`CozeIntegrationError`.
-
-    ``first`` gets a chance to type the failure before the general translation (streams use it
-    to attach what they received so far); ``now`` dates a ``Retry-After`` HTTP-date.
-    """
-    forget_exchange()
-    try:
-        yield
-    except Exception as exc:
-        typed = (first(exc) if first else None) or translate(exc, last_exchange(), now)
-        if typed is None or typed is exc:
-            raise
-        raise typed from exc
 
 
 def _attempt(call: Callable[[], T], now: Clock) -> T:

@@ -1,10 +1,15 @@
-"""Settings read from the environment (``COZE_*`` variables)."""
+"""Settings read from the environment (``COZE_*`` variables), and the logging they configure.
+
+The logging setup lives here because it only applies two of these settings (``COZE_LOG_LEVEL``,
+``COZE_DEBUG``); :data:`LOGGER_NAME` is the logger the rest of the package writes to.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated, Any, Literal
 
+import cozepy
 import httpx
 from cozepy import COZE_CN_BASE_URL
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -16,6 +21,9 @@ LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 ENV_PREFIX = "COZE_"
+
+#: The logger this package writes to; :func:`configure_logging` sets its level.
+LOGGER_NAME = "coze_integration"
 
 
 class CozeSettings(BaseSettings):
@@ -83,3 +91,16 @@ def configuration_error(exc: ValidationError) -> CozeConfigurationError:
         message = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
         problems.append(f"{variable} {message}")
     return CozeConfigurationError("; ".join(problems))
+
+
+def configure_logging(settings: CozeSettings) -> None:
+    """Apply ``COZE_LOG_LEVEL`` / ``COZE_DEBUG`` to cozepy's logger and to this package's logger.
+
+    Loggers are process-wide, so the client factories never touch them: the backend calls this once
+    at startup, next to its own logging setup. cozepy's logger does not propagate and has its own
+    handler, so its level is set through ``cozepy.setup_logging``; at DEBUG it logs every request
+    body and SSE line (never the Authorization header).
+    """
+    level = settings.effective_log_level
+    cozepy.setup_logging(level)
+    logging.getLogger(LOGGER_NAME).setLevel(level)

@@ -29,7 +29,7 @@ from cozepy import (
     WorkflowRunResult,
 )
 
-from coze_integration.calls import CozeCalls, typed_errors
+from coze_integration.calls import CozeCalls
 from coze_integration.errors import (
     CozeConfigurationError,
     CozeDeadlineExceededError,
@@ -38,12 +38,12 @@ from coze_integration.errors import (
     CozeMalformedResponseError,
     CozeStreamEventError,
     CozeStreamInterruptedError,
+    classify_stream_failure,
+    excerpt,
+    typed_errors,
 )
 from coze_integration.polling import DEFAULT_POLICY, Deadline, PollPolicy
-from coze_integration.stream_ends import forget_stream_end, last_stream_end
-from coze_integration.stream_failures import classify_stream_failure
-from coze_integration.translate import excerpt
-from coze_integration.wire import last_exchange
+from coze_integration.wire import forget_stream_end, last_exchange, last_stream_end
 
 RUN_TARGET = "POST /v1/workflow/run"
 
@@ -147,7 +147,7 @@ def wait_for_run(
     return history
 
 
-async def await_run(
+async def await_for_run(
     coze: AsyncCoze, calls: CozeCalls, *, workflow_id: str, execute_id: str, policy: PollPolicy = DEFAULT_POLICY
 ) -> WorkflowRunHistory:
     """Async twin of :func:`wait_for_run`."""
@@ -177,7 +177,7 @@ async def arun_workflow_until_done(
 ) -> WorkflowRunHistory:
     """Async twin of :func:`run_workflow_until_done`."""
     outcome = await arun_workflow(coze, calls, workflow_id=workflow_id, parameters=parameters, is_async=True)
-    return await await_run(coze, calls, workflow_id=workflow_id, execute_id=_execute_id(outcome), policy=policy)
+    return await await_for_run(coze, calls, workflow_id=workflow_id, execute_id=_execute_id(outcome), policy=policy)
 
 
 # --- streamed runs ---------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ class _Folder:
         record = self.record
         return WorkflowProgress(record, len(record.kinds), len(record.chunks), logid or _logid())
 
-    def _error_event(self, partial: WorkflowProgress) -> CozeStreamEventError | None:
+    def _error_event(self, partial: WorkflowProgress) -> CozeStreamEventError[WorkflowProgress] | None:
         errors = partial.errors
         if not errors:
             return None
@@ -375,18 +375,18 @@ class _Folder:
         )
 
     def failure(self, exc: Exception) -> CozeIntegrationError | None:
-        kind = classify_stream_failure(exc)
-        if kind is None:
+        stream_failure = classify_stream_failure(exc)
+        if stream_failure is None:
             return None
-        partial = self.snapshot(kind.logid)
+        partial = self.snapshot(stream_failure.logid)
         # Once Coze has said why the run failed, a broken connection after it changes nothing.
         event_error = self._error_event(partial)
         if event_error is not None:
             return event_error
-        if kind.malformed_line is not None:
-            return CozeMalformedEventError(line=kind.malformed_line, partial=partial, logid=partial.logid)
+        if stream_failure.malformed_line is not None:
+            return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial, logid=partial.logid)
         return CozeStreamInterruptedError(
-            f"workflow stream interrupted: {kind.reason}", partial=partial, logid=partial.logid
+            f"workflow stream interrupted: {stream_failure.reason}", partial=partial, logid=partial.logid
         )
 
     def finish(self) -> WorkflowProgress:
@@ -439,7 +439,7 @@ def consume_workflow_stream(
     :class:`~coze_integration.errors.CozeStreamInterruptedError`; both keep the progress so far.
 
     cozepy yields nothing for ``Done``, so the end is read from the wire: the client factories
-    install :func:`~coze_integration.stream_ends.watch_stream_end`, which notes the last SSE
+    install :func:`~coze_integration.wire.watch_stream_end`, which notes the last SSE
     ``event:`` line (and its data, for the ``debug_url``). A stream opened on a client without that
     hook cannot be told complete, and raises :class:`~coze_integration.errors.CozeConfigurationError`.
     """

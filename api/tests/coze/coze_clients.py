@@ -9,8 +9,14 @@ from typing import Any, TypeVar
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User, WorkflowRunHistory
 
 from coze_integration.calls import CozeCalls
-from coze_integration.chat_poll import ChatResult, acreate_chat_and_wait, create_chat_and_wait
-from coze_integration.chat_stream import ChatTranscript, aconsume_chat_stream, consume_chat_stream
+from coze_integration.chat import (
+    ChatResult,
+    ChatTranscript,
+    aconsume_chat_stream,
+    acreate_chat_and_wait,
+    consume_chat_stream,
+    create_chat_and_wait,
+)
 from coze_integration.clients import averify_credentials, build_async_coze, build_coze, verify_credentials
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings

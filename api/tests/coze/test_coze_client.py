@@ -25,11 +25,17 @@ from packaging.requirements import Requirement
 import coze_integration
 from coze_integration import clients, errors
 from coze_integration.calls import CozeCalls
-from coze_integration.clients import build_async_coze, build_coze, http_timeout, shared_ssl_context
+from coze_integration.clients import (
+    SUPPORTED,
+    build_async_coze,
+    build_coze,
+    check_versions,
+    http_timeout,
+    installed_version,
+    shared_ssl_context,
+)
 from coze_integration.errors import CozeAuthenticationError, CozeIntegrationError, CozeVersionConflictError
-from coze_integration.logs import LOGGER_NAME, configure_logging
-from coze_integration.settings import CozeSettings
-from coze_integration.versions import SUPPORTED, check_versions, installed_version
+from coze_integration.settings import LOGGER_NAME, CozeSettings, configure_logging
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
 from tests.coze.wire import LOGID, golden, golden_response
 
@@ -353,7 +359,7 @@ class TestCozeClientPublicAPI:
             "run_workflow",
             "arun_workflow",
             "wait_for_run",
-            "await_run",
+            "await_for_run",
             "run_workflow_until_done",
             "arun_workflow_until_done",
             "consume_workflow_stream",

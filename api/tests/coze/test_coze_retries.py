@@ -27,8 +27,7 @@ from coze_integration.errors import (
     CozeRateLimitError,
     CozeServerError,
 )
-from coze_integration.logs import LOGGER_NAME
-from coze_integration.settings import CozeSettings
+from coze_integration.settings import LOGGER_NAME, CozeSettings
 from tests.coze.coze_clients import AnyCoze, read, write
 from tests.coze.fake_time import EPOCH, FakeClock
 from tests.coze.wire import LOGID, golden, golden_response

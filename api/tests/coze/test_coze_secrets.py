@@ -24,8 +24,7 @@ from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import Results, Run
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeIntegrationError
-from coze_integration.logs import LOGGER_NAME
-from coze_integration.settings import CozeSettings
+from coze_integration.settings import LOGGER_NAME, CozeSettings
 from tests.coze.coze_clients import AnyCoze, authenticate, build_client, read, streamed_transcript
 from tests.coze.wire import golden_response, golden_stream
 

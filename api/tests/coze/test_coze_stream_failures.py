@@ -62,7 +62,7 @@ class TestCozeStreamErrorEvents:
         with pytest.raises(CozeStreamEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert (caught.value.code, caught.value.msg) == (code, msg)
-        assert caught.value.partial.text == ANSWER  # type: ignore[union-attr]
+        assert caught.value.partial.text == ANSWER
         assert caught.value.logid == LOGID
 
 
@@ -89,7 +89,7 @@ class TestCozeStreamMalformedEvents:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert caught.value.line == line
         assert caught.value.logid == LOGID
-        assert caught.value.partial.text == ANSWER  # type: ignore[union-attr]
+        assert caught.value.partial.text == ANSWER
 
     async def test_long_line_is_cut(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A huge offending line is quoted only up to a bounded length."""
@@ -133,7 +133,7 @@ class TestCozeStreamInterruptions:
         with pytest.raises(CozeStreamInterruptedError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         partial = caught.value.partial
-        assert (partial.text, partial.chat_id, partial.complete) == (ANSWER, sample_chat_id, False)  # type: ignore[union-attr]
+        assert (partial.text, partial.chat_id, partial.complete) == (ANSWER, sample_chat_id, False)
         assert caught.value.logid == LOGID
 
     async def test_connection_refused_is_a_network_error(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
@@ -188,7 +188,7 @@ class TestCozeWorkflowStreamFailures:
             await workflow_progress(coze_client, workflow_id="wf")
         assert caught.value.line == line
         assert caught.value.logid == LOGID
-        assert len(caught.value.partial.messages) == 1  # type: ignore[union-attr]
+        assert len(caught.value.partial.messages) == 1
 
 
 class TestCozeWorkflowStreamEnds:
@@ -209,7 +209,7 @@ class TestCozeWorkflowStreamEnds:
             await workflow_progress(coze_client, workflow_id="wf")
         assert "'two'" in caught.value.line
         assert caught.value.logid == LOGID
-        assert len(caught.value.partial.messages) == len(message_data(END_CHUNKS))  # type: ignore[union-attr]
+        assert len(caught.value.partial.messages) == len(message_data(END_CHUNKS))
 
     @pytest.mark.parametrize("done", ["{}", "not json", '["a list"]', '{"debug_url": 7}'], ids=str)
     async def test_done_without_a_debug_url(self, coze_client: AnyCoze, workflow_route: respx.Route, done: str) -> None:

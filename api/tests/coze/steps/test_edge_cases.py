@@ -14,9 +14,9 @@ import respx
 from cozepy import WorkflowExecuteStatus
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from coze_integration import clients, versions
+from coze_integration import clients
 from coze_integration.calls import CozeCalls
-from coze_integration.chat_stream import ChatTranscript
+from coze_integration.chat import ChatTranscript
 from coze_integration.errors import (
     CozeAuthenticationError,
     CozeDeadlineExceededError,
@@ -30,9 +30,8 @@ from coze_integration.errors import (
     CozeTimeoutError,
     CozeVersionConflictError,
 )
-from coze_integration.logs import LOGGER_NAME, configure_logging
 from coze_integration.polling import PollPolicy
-from coze_integration.settings import CozeSettings
+from coze_integration.settings import LOGGER_NAME, CozeSettings, configure_logging
 from coze_integration.workflows import WorkflowProgress
 from tests.coze.coze_clients import (
     AnyCoze,
@@ -170,7 +169,7 @@ def _chat_timeout(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
 @given("cozepy 0.19.0 and httpx 0.27.2 are installed instead of the locked versions")
 def _old_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     installed = {"cozepy": "0.19.0", "httpx": "0.27.2"}
-    monkeypatch.setattr(versions, "installed_version", installed.get)
+    monkeypatch.setattr(clients, "installed_version", installed.get)
     clients.ensure_supported_versions.cache_clear()
 
 

@@ -10,8 +10,7 @@ from cozepy import AsyncCoze, ChatEvent, ChatEventType, ChatStatus, Message, Mes
 from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
-from coze_integration.chat_poll import ChatResult
-from coze_integration.chat_stream import ChatTranscript
+from coze_integration.chat import ChatResult, ChatTranscript
 from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
 from tests.coze.fake_time import FakeClock

@@ -1,0 +1,254 @@
+"""Chat for both clients: blocking (create, poll until finished, fetch the messages) and streamed.
+
+cozepy's sync ``create_and_poll`` sleeps a hard-wired ``time.sleep(1)``, polls forever unless
+given a timeout, and stops polling when the chat is still ``created``; ``AsyncCoze`` has no
+equivalent at all. :func:`create_chat_and_wait` polls while the chat is created or in progress,
+with an injectable sleep and clock, up to a deadline; a chat still running then raises
+:class:`~coze_integration.errors.CozeDeadlineExceededError` with its ``chat_id`` and
+``conversation_id``, so the caller can cancel it or fetch it later.
+
+cozepy yields a stream's ``ChatEvent`` objects but leaves the caller to join the deltas, find the
+usage and the ids, and cope with failures: an ``error`` event is a bare ``Exception``, a cut
+connection is a raw httpx error, and a stream cut mid-event just ends. :func:`consume_chat_stream`
+folds the events into a :class:`ChatTranscript`; every failure becomes a
+:class:`~coze_integration.errors.CozeStreamError` whose ``partial`` holds the transcript so far.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import AsyncIterable, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cozepy import (
+    AsyncCoze,
+    Chat,
+    ChatEvent,
+    ChatEventType,
+    ChatStatus,
+    ChatUsage,
+    Coze,
+    Message,
+    MessageRole,
+    MessageType,
+    Stream,
+)
+
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import (
+    CozeDeadlineExceededError,
+    CozeIntegrationError,
+    CozeMalformedEventError,
+    CozeStreamEventError,
+    CozeStreamInterruptedError,
+    classify_stream_failure,
+    typed_errors,
+)
+from coze_integration.polling import DEFAULT_POLICY, Deadline, PollPolicy
+
+ACTIVE = frozenset({ChatStatus.CREATED, ChatStatus.IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """A finished chat and the messages it produced."""
+
+    chat: Chat
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def answer(self) -> str:
+        """The assistant's answer text."""
+        return "".join(
+            m.content for m in self.messages if m.role == MessageRole.ASSISTANT and m.type == MessageType.ANSWER
+        )
+
+
+def _create_call(coze: Coze | AsyncCoze, bot_id: str, user_id: str, question: str, conversation_id: str | None) -> Any:
+    return functools.partial(
+        coze.chat.create,
+        bot_id=bot_id,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        additional_messages=[Message.build_user_question_text(question)],
+    )
+
+
+def _retrieve_call(coze: Coze | AsyncCoze, chat: Chat) -> Any:
+    return functools.partial(coze.chat.retrieve, conversation_id=chat.conversation_id, chat_id=chat.id)
+
+
+def _messages_call(coze: Coze | AsyncCoze, chat: Chat) -> Any:
+    return functools.partial(coze.chat.messages.list, conversation_id=chat.conversation_id, chat_id=chat.id)
+
+
+def _still_running(chat: Chat, deadline: Deadline) -> bool:
+    if chat.status not in ACTIVE:
+        return False
+    if deadline.passed():
+        raise CozeDeadlineExceededError(
+            target="POST /v3/chat/retrieve",
+            reason=f"chat {chat.id} in conversation {chat.conversation_id} still {chat.status.value} "
+            f"after {deadline.policy.timeout:g} s; retrieve it later to resume",
+            chat_id=chat.id,
+            conversation_id=chat.conversation_id,
+        )
+    return True
+
+
+def create_chat_and_wait(
+    coze: Coze,
+    calls: CozeCalls,
+    *,
+    bot_id: str,
+    user_id: str,
+    question: str,
+    conversation_id: str | None = None,
+    policy: PollPolicy = DEFAULT_POLICY,
+) -> ChatResult:
+    """Ask ``question`` in blocking mode and return the finished chat with its messages."""
+    chat: Chat = calls.write(_create_call(coze, bot_id, user_id, question, conversation_id))
+    deadline = policy.deadline()
+    while _still_running(chat, deadline):
+        policy.sleep(policy.interval)
+        chat = calls.read(_retrieve_call(coze, chat))
+    return ChatResult(chat, list(calls.read(_messages_call(coze, chat))))
+
+
+async def acreate_chat_and_wait(
+    coze: AsyncCoze,
+    calls: CozeCalls,
+    *,
+    bot_id: str,
+    user_id: str,
+    question: str,
+    conversation_id: str | None = None,
+    policy: PollPolicy = DEFAULT_POLICY,
+) -> ChatResult:
+    """Async twin of :func:`create_chat_and_wait`."""
+    chat: Chat = await calls.awrite(_create_call(coze, bot_id, user_id, question, conversation_id))
+    deadline = policy.deadline()
+    while _still_running(chat, deadline):
+        await policy.asleep(policy.interval)
+        chat = await calls.aread(_retrieve_call(coze, chat))
+    return ChatResult(chat, list(await calls.aread(_messages_call(coze, chat))))
+
+
+# Streamed chat.
+
+#: Events after which a chat stream is complete.
+TERMINAL_EVENTS = frozenset(
+    {
+        ChatEventType.CONVERSATION_CHAT_COMPLETED,
+        ChatEventType.CONVERSATION_CHAT_FAILED,
+        ChatEventType.CONVERSATION_CHAT_REQUIRES_ACTION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ChatTranscript:
+    """Everything a chat stream delivered, in a form the backend can store."""
+
+    text: str = ""
+    chat_id: str | None = None
+    conversation_id: str | None = None
+    status: ChatStatus | None = None
+    usage: ChatUsage | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    logid: str | None = None
+    events: tuple[ChatEventType, ...] = ()
+    complete: bool = False
+
+
+@dataclass
+class _Builder:
+    state: ChatTranscript = field(default_factory=ChatTranscript)
+    deltas: list[str] = field(default_factory=list)
+    completed_answer: str | None = None
+    events: list[ChatEventType] = field(default_factory=list)
+
+    def feed(self, event: ChatEvent) -> None:
+        self.events.append(event.event)
+        if self.state.logid is None and event.response.logid:
+            self.state = replace(self.state, logid=event.response.logid)
+        message, chat = event.message, event.chat
+        if message is not None and message.type == MessageType.ANSWER:
+            if event.event == ChatEventType.CONVERSATION_MESSAGE_DELTA:
+                self.deltas.append(message.content)
+            elif event.event == ChatEventType.CONVERSATION_MESSAGE_COMPLETED:
+                self.completed_answer = message.content
+        if chat is not None:
+            error = chat.last_error if chat.last_error is not None and chat.last_error.code else None
+            self.state = replace(
+                self.state,
+                chat_id=chat.id,
+                conversation_id=chat.conversation_id,
+                status=chat.status,
+                usage=chat.usage or self.state.usage,
+                error_code=error.code if error else self.state.error_code,
+                error_message=error.msg if error else self.state.error_message,
+            )
+
+    def snapshot(self) -> ChatTranscript:
+        # The deltas are the answer; a server that skips deltas still sends the completed message.
+        text = "".join(self.deltas) if self.deltas else (self.completed_answer or "")
+        complete = any(e in TERMINAL_EVENTS for e in self.events)
+        return replace(self.state, text=text, events=tuple(self.events), complete=complete)
+
+    def finish(self) -> ChatTranscript:
+        transcript = self.snapshot()
+        if not transcript.complete:
+            raise CozeStreamInterruptedError("chat stream ended before conversation.chat.completed", partial=transcript)
+        return transcript
+
+    def failure(self, exc: Exception) -> CozeIntegrationError | None:
+        partial = self.snapshot()
+        stream_failure = classify_stream_failure(exc)
+        if stream_failure is None:
+            return None
+        if stream_failure.error_event is not None:
+            code, msg = _error_payload(stream_failure.error_event)
+            return CozeStreamEventError(code=code, msg=msg, partial=partial, logid=stream_failure.logid)
+        if stream_failure.malformed_line is not None:
+            return CozeMalformedEventError(
+                line=stream_failure.malformed_line, partial=partial, logid=stream_failure.logid
+            )
+        return CozeStreamInterruptedError(
+            f"chat stream interrupted: {stream_failure.reason}", partial=partial, logid=stream_failure.logid
+        )
+
+
+def _error_payload(data: str) -> tuple[int | None, str]:
+    try:
+        body = json.loads(data)
+        return int(body["code"]), str(body.get("msg", ""))
+    except (ValueError, TypeError, KeyError):
+        return None, data
+
+
+def consume_chat_stream(open_stream: Callable[[], Iterable[ChatEvent]]) -> ChatTranscript:
+    """Open a sync chat stream and fold it; pass ``lambda: coze.chat.stream(...)``.
+
+    Taking the opener, not the stream, types the errors cozepy raises while opening it too.
+    """
+    builder = _Builder()
+    with typed_errors(builder.failure):
+        stream = open_stream()
+        if isinstance(stream, Stream):
+            builder.state = replace(builder.state, logid=stream.response.logid)
+        for event in stream:
+            builder.feed(event)
+    return builder.finish()
+
+
+async def aconsume_chat_stream(stream: AsyncIterable[ChatEvent]) -> ChatTranscript:
+    """Fold an async chat stream (``acoze.chat.stream(...)``, which opens on first iteration)."""
+    builder = _Builder()
+    with typed_errors(builder.failure):
+        async for event in stream:
+            builder.feed(event)
+    return builder.finish()
