@@ -1,6 +1,6 @@
 """Client factories: initialisation, authentication, timeouts, logging, SSL reuse, version check.
 
-Covers ``coze_integration.clients`` and ``coze_integration.versions`` against real ``Coze`` and
+Covers ``coze_integration.clients`` (factories and version check) against real ``Coze`` and
 ``AsyncCoze`` clients whose requests are answered by respx at the wire.
 """
 
