@@ -22,7 +22,7 @@ from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
 from tests.coze.wire import LOGID, golden, golden_response, request_json
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-007", "FR-012", "FR-017")]
+pytestmark = [pytest.mark.covers("FR-007", "FR-012", "FR-017")]
 
 CREATED, IN_PROGRESS = "chat/create_created.json", "chat/retrieve_in_progress.json"
 COMPLETED, FAILED = "chat/retrieve_completed.json", "chat/retrieve_failed.json"
@@ -34,6 +34,7 @@ def _question(text: str) -> list[Message]:
     return [Message.build_user_question_text(text)]
 
 
+@pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeChatCreate:
     """``chat.create`` sends the question and exposes id, status and usage."""
@@ -118,6 +119,7 @@ class TestCozeChatCreate:
         assert route.call_count == 1
 
 
+@pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeChatWait:
     """The project's blocking chat polls until the chat finishes."""
@@ -200,7 +202,7 @@ class TestCozeChatWait:
 class TestCozeChatCreateAndPoll:
     """cozepy's own sync ``create_and_poll``, run without real sleeping."""
 
-    async def test_polls_while_in_progress_without_sleeping(
+    def test_polls_while_in_progress_without_sleeping(
         self,
         coze_client: Coze,
         coze_router: respx.MockRouter,

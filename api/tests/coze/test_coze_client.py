@@ -33,13 +33,12 @@ from coze_integration.clients import (
     http_timeout,
     installed_version,
     shared_ssl_context,
+    verify_credentials,
 )
 from coze_integration.errors import CozeAuthenticationError, CozeIntegrationError, CozeVersionConflictError
 from coze_integration.settings import LOGGER_NAME, CozeSettings, configure_logging
 from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
 from tests.coze.wire import LOGID, golden, golden_response
-
-pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
@@ -63,15 +62,16 @@ def restore_log_levels() -> Iterator[None]:
 class TestCozeClientInit:
     """Both factories build the right client with token auth."""
 
-    async def test_factory_builds_client_of_requested_kind(self, coze_kind: str, coze_client: AnyCoze) -> None:
+    def test_factory_builds_client_of_requested_kind(self, coze_kind: str, coze_client: AnyCoze) -> None:
         """The sync factory builds ``Coze`` with ``TokenAuth``; the async one ``AsyncCoze`` with ``AsyncTokenAuth``."""
         expected = (Coze, TokenAuth) if coze_kind == "sync" else (AsyncCoze, AsyncTokenAuth)
         assert (type(coze_client), type(coze_client._auth)) == expected
 
-    async def test_client_uses_configured_base_url(self, coze_client: AnyCoze, mock_coze_base_url: str) -> None:
+    def test_client_uses_configured_base_url(self, coze_client: AnyCoze, mock_coze_base_url: str) -> None:
         """The client keeps the configured base URL without a trailing slash."""
         assert coze_client._base_url == mock_coze_base_url
 
+    @pytest.mark.asyncio
     async def test_token_is_sent_as_bearer(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, users_me: respx.Route, mock_coze_api_token: str
     ) -> None:
@@ -82,12 +82,13 @@ class TestCozeClientInit:
         assert headers["Authorization"] == f"Bearer {mock_coze_api_token}"
         assert headers["User-Agent"].startswith("cozepy/0.20")
 
-    async def test_trailing_slash_in_base_url_is_removed(self, coze_kind: str, mock_coze_api_token: str) -> None:
+    def test_trailing_slash_in_base_url_is_removed(self, coze_kind: str, mock_coze_api_token: str) -> None:
         """A base URL with a trailing slash does not produce ``//v1`` paths."""
         client = build_client(coze_kind, CozeSettings(api_token=mock_coze_api_token, api_base="https://api.coze.cn/"))
         assert client._base_url == "https://api.coze.cn"
 
 
+@pytest.mark.asyncio
 @pytest.mark.parity
 @pytest.mark.covers("FR-003", "FR-015", "FR-017")
 class TestCozeClientCredentialCheck:
@@ -131,6 +132,7 @@ class TestCozeClientCredentialCheck:
 class TestCozeClientTimeout:
     """Configured timeouts reach every request."""
 
+    @pytest.mark.asyncio
     async def test_timeout_reaches_request(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, users_me: respx.Route
     ) -> None:
@@ -139,7 +141,7 @@ class TestCozeClientTimeout:
         timeout = users_me.calls.last.request.extensions["timeout"]
         assert timeout == {"connect": 2.0, "read": 7.5, "write": 7.5, "pool": 7.5}
 
-    async def test_default_timeouts(self, mock_coze_api_token: str) -> None:
+    def test_default_timeouts(self, mock_coze_api_token: str) -> None:
         """Without settings the client waits 60 s overall and 5 s to connect, not cozepy's 600 s."""
         timeout = http_timeout(CozeSettings(api_token=mock_coze_api_token))
         assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (5.0, 60.0, 60.0, 60.0)
@@ -159,7 +161,7 @@ class TestCozeClientLogging:
         ],
         ids=["default-warning", "info", "debug-switch-wins"],
     )
-    async def test_configure_logging_applies_level(
+    def test_configure_logging_applies_level(
         self, mock_coze_api_token: str, log_level: str, debug: bool, expected: int
     ) -> None:
         """``configure_logging`` sets cozepy's and our logger to the configured level."""
@@ -168,7 +170,7 @@ class TestCozeClientLogging:
         assert logging.getLogger(LOGGER_NAME).level == expected
 
     @pytest.mark.parity
-    async def test_building_a_client_leaves_log_levels_alone(self, coze_kind: str, mock_coze_api_token: str) -> None:
+    def test_building_a_client_leaves_log_levels_alone(self, coze_kind: str, mock_coze_api_token: str) -> None:
         """A factory with ``COZE_DEBUG`` on does not change the process-wide cozepy or package logger."""
         for name in ("cozepy", LOGGER_NAME):
             logging.getLogger(name).setLevel(logging.ERROR)
@@ -176,7 +178,7 @@ class TestCozeClientLogging:
         assert logging.getLogger("cozepy").level == logging.ERROR
         assert logging.getLogger(LOGGER_NAME).level == logging.ERROR
 
-    async def test_debug_logs_requests_without_token(
+    def test_debug_logs_requests_without_token(
         self,
         mock_coze_api_token: str,
         coze_router: respx.MockRouter,
@@ -192,7 +194,7 @@ class TestCozeClientLogging:
         settings = CozeSettings(api_token=mock_coze_api_token, debug=True)
         configure_logging(settings)
         client = build_coze(settings)
-        await authenticate(client, coze_calls)
+        verify_credentials(client, coze_calls)
         text = "\n".join(record.getMessage() for record in caplog.records if record.name == "cozepy")
         assert "/v1/users/me" in text
         assert LOGID in text
@@ -203,7 +205,7 @@ class TestCozeClientLogging:
 class TestCozeClientSharedSSL:
     """Clients share one SSL context, because building one costs about 66 ms."""
 
-    async def test_sync_and_async_clients_share_ssl_context(self, mock_settings: CozeSettings) -> None:
+    def test_sync_and_async_clients_share_ssl_context(self, mock_settings: CozeSettings) -> None:
         """Both factories hand the same certificate-verifying context to httpx's connection pool."""
         sync_pool = build_coze(mock_settings)._requester.sync_client._transport._pool  # type: ignore[attr-defined]
         async_pool = build_async_coze(mock_settings)._requester.async_client._transport._pool  # type: ignore[attr-defined]
@@ -220,11 +222,11 @@ class TestCozeClientVersionCheck:
     def _check(self, installed: dict[str, str]) -> None:
         check_versions(installed=installed.get)
 
-    async def test_installed_versions_pass(self) -> None:
+    def test_installed_versions_pass(self) -> None:
         """The versions uv installed from the lock satisfy the supported ranges."""
         check_versions()
 
-    async def test_matching_versions_pass(self) -> None:
+    def test_matching_versions_pass(self) -> None:
         """Versions inside both ranges raise nothing."""
         self._check({"cozepy": "0.20.0", "httpx": "0.28.1"})
 
@@ -247,19 +249,19 @@ class TestCozeClientVersionCheck:
         ],
         ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing", "cozepy-unparsable"],
     )
-    async def test_conflict_names_found_and_required(self, installed: dict[str, str], expected: str) -> None:
+    def test_conflict_names_found_and_required(self, installed: dict[str, str], expected: str) -> None:
         """A conflict names the package, the version found and the range supported."""
         with pytest.raises(CozeVersionConflictError, match="uv sync") as caught:
             self._check(installed)
         assert expected in str(caught.value)
 
-    async def test_supported_ranges_match_pyproject(self) -> None:
+    def test_supported_ranges_match_pyproject(self) -> None:
         """The package's constant ranges are the ones ``api/pyproject.toml`` declares."""
         pyproject = tomllib.loads((Path(coze_integration.__file__).parents[2] / "pyproject.toml").read_text())
         declared = {req.name: req.specifier for req in map(Requirement, pyproject["project"]["dependencies"])}
         assert {name: declared[name] for name in SUPPORTED} == dict(SUPPORTED)
 
-    async def test_installed_versions_come_from_the_modules(self) -> None:
+    def test_installed_versions_come_from_the_modules(self) -> None:
         """The check reads the versions the imported cozepy and httpx report about themselves."""
         assert (installed_version("cozepy"), installed_version("httpx")) == (cozepy.VERSION, httpx.__version__)
         assert installed_version("coze_integration_no_such_module") is None
@@ -270,7 +272,7 @@ class TestCozeClientVersionCheck:
 class TestCozeClientVendoring:
     """The version check never needs this project's distribution, so vendored code still builds clients."""
 
-    async def test_client_builds_without_any_distribution_metadata(
+    def test_client_builds_without_any_distribution_metadata(
         self, coze_kind: str, mock_settings: CozeSettings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """With every distribution lookup failing (``coze-api`` vendored away), both factories still build."""
@@ -294,7 +296,7 @@ class TestCozeClientPackaging:
 
     PACKAGE = Path(coze_integration.__file__).parent
 
-    async def test_runtime_package_never_imports_test_tooling(self) -> None:
+    def test_runtime_package_never_imports_test_tooling(self) -> None:
         """No module of ``coze_integration`` imports pytest, respx or the acceptance tooling."""
         forbidden = {"pytest", "pytest_bdd", "respx", "coze_acceptance", "tests"}
         found = []
@@ -309,7 +311,7 @@ class TestCozeClientPackaging:
                 found += [f"{path.name}: {name}" for name in names if name.split(".")[0] in forbidden]
         assert found == []
 
-    async def test_package_is_typed(self) -> None:
+    def test_package_is_typed(self) -> None:
         """The package ships ``py.typed`` so mypy checks its callers against its annotations."""
         assert (self.PACKAGE / "py.typed").is_file()
 
@@ -327,13 +329,13 @@ class TestCozeClientPublicAPI:
         assert blocks, "the README's 'Use from backend code' section shows a Python example"
         return ast.parse("\n".join(block.split("```")[0] for block in blocks))
 
-    async def test_every_exported_name_resolves(self) -> None:
+    def test_every_exported_name_resolves(self) -> None:
         """Each name in ``__all__`` is an attribute of the package, listed once."""
         missing = [name for name in coze_integration.__all__ if not hasattr(coze_integration, name)]
         assert missing == []
         assert len(set(coze_integration.__all__)) == len(coze_integration.__all__)
 
-    async def test_every_error_class_is_exported(self) -> None:
+    def test_every_error_class_is_exported(self) -> None:
         """Every error class of ``coze_integration.errors`` is importable from the package."""
         defined = {
             name
@@ -342,7 +344,7 @@ class TestCozeClientPublicAPI:
         }
         assert defined - set(coze_integration.__all__) == set()
 
-    async def test_backend_helpers_are_exported(self) -> None:
+    def test_backend_helpers_are_exported(self) -> None:
         """Clients, settings, calls, chat and workflow helpers and the log query come from the package."""
         expected = {
             "build_coze",
@@ -372,7 +374,7 @@ class TestCozeClientPublicAPI:
         }
         assert expected - set(coze_integration.__all__) == set()
 
-    async def test_readme_example_imports_only_from_the_package(self) -> None:
+    def test_readme_example_imports_only_from_the_package(self) -> None:
         """The README's backend example imports exported names from ``coze_integration`` and nothing else."""
         imports = [node for node in ast.walk(self._backend_example()) if isinstance(node, ast.Import | ast.ImportFrom)]
         assert imports, "the example shows its imports"

@@ -32,7 +32,7 @@ from tests.coze.coze_clients import AnyCoze, read, write
 from tests.coze.fake_time import EPOCH, FakeClock
 from tests.coze.wire import LOGID, golden, golden_response
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-013")]
+pytestmark = [pytest.mark.parity, pytest.mark.covers("FR-013")]
 
 RETRIEVE = "/v1/bot/get_online_info"
 BOT = "bots/get_online_info_ok.json"
@@ -47,6 +47,7 @@ def _limited(retry_after: str | None) -> httpx.Response:
 class TestCozeRetriesReads:
     """Reads retry network errors, timeouts, rate limits and 5xx, within a bound."""
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "transient",
         [
@@ -75,6 +76,7 @@ class TestCozeRetriesReads:
         assert len(recorded_sleeps) == 2
         assert 0.5 <= recorded_sleeps[0] <= 1.0 <= recorded_sleeps[1] <= 1.5
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("retry_after", "expected_delay"),
         [("3", 3.0), ("0.25", 0.25), (None, None), ("Wed, 21 Oct 2026 07:28:00 GMT", None)],
@@ -99,6 +101,7 @@ class TestCozeRetriesReads:
         else:
             assert delay == expected_delay
 
+    @pytest.mark.asyncio
     async def test_exhausted_retries_surface_the_last_error(
         self,
         coze_client: AnyCoze,
@@ -122,6 +125,7 @@ class TestCozeRetriesReads:
             "retrying after attempt 2 failed, in 1.00 s",
         ]
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("answer", "expected"),
         [
@@ -146,12 +150,13 @@ class TestCozeRetriesReads:
             await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id="b"))
         assert (route.call_count, recorded_sleeps) == (1, [])
 
-    async def test_attempts_and_delay_come_from_settings(self, mock_coze_api_token: str) -> None:
+    def test_attempts_and_delay_come_from_settings(self, mock_coze_api_token: str) -> None:
         """``COZE_RETRY_ATTEMPTS`` and ``COZE_RETRY_BASE_DELAY_SECONDS`` shape the policy."""
         settings = CozeSettings(api_token=mock_coze_api_token, retry_attempts=5, retry_base_delay_seconds=0.1)
         policy = build_calls(settings).policy
         assert (policy.attempts, policy.base_delay) == (5, 0.1)
 
+    @pytest.mark.asyncio
     async def test_single_attempt_policy_never_retries(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
@@ -180,6 +185,7 @@ def _conversation_delete(client: AnyCoze) -> Any:
     return partial(client.conversations.delete, conversation_id="c1")
 
 
+@pytest.mark.asyncio
 class TestCozeRetriesWrites:
     """Writes are never retried, so nothing is created or deleted twice."""
 
@@ -230,6 +236,7 @@ class TestCozeRetriesRetryAfter:
     async def _list(self, client: AnyCoze, calls: CozeCalls, workspace_id: str) -> Any:
         return await read(client, calls, partial(client.bots.list, space_id=workspace_id, page_size=2))
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("retry_after", "expected_delay"),
         [
@@ -258,6 +265,7 @@ class TestCozeRetriesRetryAfter:
         assert recorded_sleeps == [expected_delay]
         assert route.call_count == 2
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "retry_after",
         ["-5", "inf", "nan", "-inf", "soon", "", format_datetime(EPOCH - timedelta(minutes=1), usegmt=True)],
@@ -278,6 +286,7 @@ class TestCozeRetriesRetryAfter:
         [delay] = recorded_sleeps
         assert 0.5 <= delay <= 1.0
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("retry_after", "asked"),
         [("3600", 3600.0), ("10.5", 10.5), (format_datetime(EPOCH + timedelta(hours=1), usegmt=True), 3600.0)],
@@ -307,6 +316,7 @@ class TestCozeRetriesRetryAfter:
             f"not retrying: Coze asked to wait {asked:.2f} s, more than the 10.00 s allowed"
         ]
 
+    @pytest.mark.asyncio
     async def test_cap_comes_from_the_policy(
         self,
         coze_client: AnyCoze,
@@ -322,7 +332,7 @@ class TestCozeRetriesRetryAfter:
         await self._list(coze_client, CozeCalls(policy), sample_workspace_id)
         assert fake_clock.slept == [30.0]
 
-    async def test_cap_comes_from_settings(self, mock_coze_api_token: str) -> None:
+    def test_cap_comes_from_settings(self, mock_coze_api_token: str) -> None:
         """``COZE_RETRY_AFTER_MAX_SECONDS`` sets the cap; the default is 10 s."""
         assert build_calls(CozeSettings(api_token=mock_coze_api_token)).policy.max_retry_after == 10.0
         settings = CozeSettings(api_token=mock_coze_api_token, retry_after_max_seconds=120)

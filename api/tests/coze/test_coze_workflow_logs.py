@@ -23,7 +23,7 @@ from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_lo
 from tests.coze.coze_clients import AnyCoze, workflow_logs
 from tests.coze.wire import golden_response, golden_run_history
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-010")]
+pytestmark = [pytest.mark.covers("FR-010")]
 
 WORKFLOW = "7484523878849822005"
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
@@ -55,6 +55,7 @@ def histories(coze_router: respx.MockRouter) -> dict[str, respx.Route]:
     return routes
 
 
+@pytest.mark.asyncio
 class TestCozeWorkflowLogsFilter:
     """Each criterion alone, combined, empty results and boundary timestamps."""
 
@@ -132,7 +133,7 @@ class TestCozeWorkflowLogsValidation:
         ],
         ids=["inverted-range", "unknown-status", "naive-start", "naive-end", "blank-keyword"],
     )
-    async def test_bad_filter(self, build: Callable[[], WorkflowLogFilter], message: str) -> None:
+    def test_bad_filter(self, build: Callable[[], WorkflowLogFilter], message: str) -> None:
         """Each invalid filter names what is wrong and is also a ``ValueError``."""
         with pytest.raises(CozeInvalidQueryError) as caught:
             build()
@@ -140,6 +141,7 @@ class TestCozeWorkflowLogsValidation:
         assert isinstance(caught.value, ValueError)
 
 
+@pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeWorkflowLogsQuery:
     """Unknown runs are reported, real failures abort, duplicates are fetched once."""
@@ -186,6 +188,7 @@ class TestCozeWorkflowLogsQuery:
             )
 
 
+@pytest.mark.asyncio
 class TestCozeWorkflowLogsConcurrency:
     """The async query fetches concurrently, never more than the bound at once."""
 
@@ -236,6 +239,7 @@ class TestCozeWorkflowLogsConcurrency:
 class TestCozeWorkflowLogsStatusIterables:
     """Statuses may come as any iterable, a one-shot generator included."""
 
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "statuses",
         [
@@ -263,7 +267,7 @@ class TestCozeWorkflowLogsStatusIterables:
         assert [entry.status for entry in result.entries] == [F, F]
         assert all(route.call_count == 1 for route in histories.values())
 
-    async def test_unknown_status_in_a_generator_is_named(self) -> None:
+    def test_unknown_status_in_a_generator_is_named(self) -> None:
         """An unknown name read from a generator is still reported, and the known ones are not."""
         with pytest.raises(CozeInvalidQueryError, match=r"unknown status \['Done'\]"):
             WorkflowLogFilter.build(statuses=(name for name in ["Fail", "Done"]))
