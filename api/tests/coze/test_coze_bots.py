@@ -14,7 +14,7 @@ import respx
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeNotFoundError, CozePermissionError, CozeRateLimitError
-from tests.coze.coze_clients import AnyCoze, collect, read, read_items_into, resolve
+from tests.coze.parity import AnyCoze, collect, read, read_items_into, resolve
 from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]

@@ -19,7 +19,7 @@ from cozepy import ChatStatus, Coze, Message
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeDeadlineExceededError, CozeServerError
 from coze_integration.polling import PollPolicy
-from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
+from tests.coze.parity import AnyCoze, blocking_chat, resolve, write
 from tests.coze.wire import LOGID, golden, golden_response, request_json
 
 pytestmark = [pytest.mark.covers("FR-007", "FR-012", "FR-017")]

@@ -12,7 +12,7 @@ import pytest
 import respx
 from cozepy import AsyncCoze, ChatEventType, ChatStatus
 
-from tests.coze.coze_clients import AnyCoze, collect, streamed_transcript
+from tests.coze.parity import AnyCoze, collect, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016", "FR-017")]

@@ -37,7 +37,7 @@ from coze_integration.clients import (
 )
 from coze_integration.errors import CozeAuthenticationError, CozeIntegrationError, CozeVersionConflictError
 from coze_integration.settings import LOGGER_NAME, CozeSettings, configure_logging
-from tests.coze.coze_clients import AnyCoze, authenticate, bearer_token, build_client
+from tests.coze.parity import AnyCoze, authenticate, bearer_token, build_client
 from tests.coze.wire import LOGID, golden, golden_response
 
 

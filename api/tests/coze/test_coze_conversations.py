@@ -15,7 +15,7 @@ from cozepy import Message
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeRateLimitError
-from tests.coze.coze_clients import AnyCoze, collect, read_items_into, resolve
+from tests.coze.parity import AnyCoze, collect, read_items_into, resolve
 from tests.coze.wire import LOGID, assert_lossless, golden, golden_response, request_json
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012")]

@@ -29,7 +29,7 @@ from coze_integration.errors import (
     CozeStreamInterruptedError,
     CozeTimeoutError,
 )
-from tests.coze.coze_clients import AnyCoze, read, resolve, streamed_transcript
+from tests.coze.parity import AnyCoze, read, resolve, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-017")]

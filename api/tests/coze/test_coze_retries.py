@@ -28,8 +28,8 @@ from coze_integration.errors import (
     CozeServerError,
 )
 from coze_integration.settings import LOGGER_NAME, CozeSettings
-from tests.coze.coze_clients import AnyCoze, read, write
 from tests.coze.fake_time import EPOCH, FakeClock
+from tests.coze.parity import AnyCoze, read, write
 from tests.coze.wire import LOGID, golden, golden_response
 
 pytestmark = [pytest.mark.parity, pytest.mark.covers("FR-013")]

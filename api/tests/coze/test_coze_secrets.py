@@ -25,7 +25,7 @@ from coze_acceptance.results import Results, Run
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeIntegrationError
 from coze_integration.settings import LOGGER_NAME, CozeSettings
-from tests.coze.coze_clients import AnyCoze, authenticate, build_client, read, streamed_transcript
+from tests.coze.parity import AnyCoze, authenticate, build_client, read, streamed_transcript
 from tests.coze.wire import golden_response, golden_stream
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-014", "FR-015")]

@@ -21,8 +21,8 @@ from coze_integration.errors import (
     CozeStreamInterruptedError,
 )
 from coze_integration.workflows import WorkflowProgress
-from tests.coze.coze_clients import AnyCoze, streamed_transcript, workflow_progress
 from tests.coze.golden_workflows import end_node_text, message_data
+from tests.coze.parity import AnyCoze, streamed_transcript, workflow_progress
 from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"

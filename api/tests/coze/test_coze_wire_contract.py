@@ -48,7 +48,7 @@ from coze_integration.errors import CozeAPIRequestError, CozeMalformedResponseEr
 from coze_integration.wire_repairs import repair
 from coze_integration.workflow_logs import WorkflowLogFilter
 from coze_integration.workflows import run_history_call
-from tests.coze.coze_clients import (
+from tests.coze.parity import (
     AnyCoze,
     collect,
     read,

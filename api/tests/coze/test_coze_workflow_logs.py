@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import httpx
 import pytest
 import respx
-from cozepy import WorkflowExecuteStatus
+from cozepy import Coze, WorkflowExecuteStatus
 
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze
 from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError
 from coze_integration.settings import CozeSettings
-from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs
-from tests.coze.coze_clients import AnyCoze, workflow_logs
+from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs, query_workflow_logs
+from tests.coze.parity import AnyCoze, workflow_logs
 from tests.coze.wire import golden_response, golden_run_history
 
 pytestmark = [pytest.mark.covers("FR-010")]
@@ -55,7 +55,6 @@ def histories(coze_router: respx.MockRouter) -> dict[str, respx.Route]:
     return routes
 
 
-@pytest.mark.asyncio
 class TestCozeWorkflowLogsFilter:
     """Each criterion alone, combined, empty results and boundary timestamps."""
 
@@ -102,16 +101,16 @@ class TestCozeWorkflowLogsFilter:
             "status-and-date",
         ],
     )
-    async def test_filter_table(
+    def test_filter_table(
         self,
-        coze_client: AnyCoze,
+        coze_client: Coze,
         coze_calls: CozeCalls,
         histories: dict[str, respx.Route],
         log_filter: WorkflowLogFilter,
         expected: list[str],
     ) -> None:
         """Only runs passing every criterion are returned, newest first, each history fetched once."""
-        result = await workflow_logs(
+        result = query_workflow_logs(
             coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=list(RUNS), log_filter=log_filter
         )
         assert [entry.execute_id for entry in result.entries] == expected

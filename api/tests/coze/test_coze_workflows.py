@@ -37,8 +37,8 @@ from coze_integration.errors import (
 )
 from coze_integration.polling import PollPolicy
 from coze_integration.workflows import WorkflowProgress, run_history_call
-from tests.coze.coze_clients import AnyCoze, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
+from tests.coze.parity import AnyCoze, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.wire import (
     LOGID,
     event_stream,

@@ -33,7 +33,8 @@ from coze_integration.errors import (
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import LOGGER_NAME, CozeSettings, configure_logging
 from coze_integration.workflows import WorkflowProgress
-from tests.coze.coze_clients import (
+from tests.coze.golden_workflows import done_data, end_node_text, message_data
+from tests.coze.parity import (
     AnyCoze,
     authenticate,
     blocking_chat,
@@ -46,7 +47,6 @@ from tests.coze.coze_clients import (
     workflow_until_done,
     write,
 )
-from tests.coze.golden_workflows import done_data, end_node_text, message_data
 from tests.coze.steps.async_steps import async_step
 from tests.coze.wire import (
     LOGID,

@@ -18,7 +18,7 @@ from pytest_bdd import given, scenarios, then, when
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import check_versions
 from coze_integration.settings import CozeSettings
-from tests.coze.coze_clients import AnyCoze, authenticate, build_client
+from tests.coze.parity import AnyCoze, authenticate, build_client
 from tests.coze.steps.async_steps import async_step
 from tests.coze.wire import LOGID, golden, golden_response
 

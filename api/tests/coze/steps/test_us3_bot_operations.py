@@ -10,7 +10,7 @@ from cozepy import Bot
 from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
-from tests.coze.coze_clients import AnyCoze, collect, read, resolve
+from tests.coze.parity import AnyCoze, collect, read, resolve
 from tests.coze.steps.async_steps import async_step
 from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 

@@ -12,8 +12,8 @@ from pytest_bdd import given, scenarios, then, when
 from coze_integration.calls import CozeCalls
 from coze_integration.chat import ChatResult, ChatTranscript
 from coze_integration.polling import PollPolicy
-from tests.coze.coze_clients import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
 from tests.coze.fake_time import FakeClock
+from tests.coze.parity import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
 from tests.coze.steps.async_steps import async_step
 from tests.coze.wire import LOGID, golden, golden_events, golden_response, golden_stream, request_json
 

@@ -14,8 +14,8 @@ from pytest_bdd import given, scenarios, then, when
 from coze_integration.calls import CozeCalls
 from coze_integration.workflow_logs import WorkflowLogFilter, WorkflowLogQueryResult
 from coze_integration.workflows import WorkflowProgress, WorkflowRunOutcome, run_history_call
-from tests.coze.coze_clients import AnyCoze, read, workflow_logs, workflow_progress, workflow_run
 from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
+from tests.coze.parity import AnyCoze, read, workflow_logs, workflow_progress, workflow_run
 from tests.coze.steps.async_steps import async_step
 from tests.coze.wire import (
     LOGID,

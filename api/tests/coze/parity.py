@@ -1,4 +1,10 @@
-"""Drive the sync or the async client through one code path, so scenarios stay verbatim for both."""
+"""Parity dispatch: drive the sync or the async client through one code path.
+
+Each helper here takes a ``Coze`` or an ``AsyncCoze`` and calls the project's sync function or
+its async twin, so a scenario's steps and a ``parity`` unit test stay the same text for both
+clients. Only step definitions and tests marked ``parity`` use it (``test_coze_suite.py``
+checks); a test of one client calls the project's function directly.
+"""
 
 from __future__ import annotations
 

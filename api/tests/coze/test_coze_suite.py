@@ -1,0 +1,120 @@
+"""The suite's own rules, checked over its source: plain tests stay plain, parity dispatch stays with parity.
+
+A unit test that awaits nothing is a plain ``def``: an ``async def`` would only make a reader look
+for the await. The sync/async dispatch of ``tests.coze.parity`` exists so one text drives both
+clients; a test of one client calls the project's function directly, so only step definitions
+and tests marked ``parity`` may use the dispatch.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+COZE_TESTS = Path(__file__).parent
+STEPS = COZE_TESTS / "steps"
+PARITY_MODULE = "tests.coze.parity"
+#: Names of the parity module that are types, not dispatch: any test may annotate with them.
+PARITY_TYPES = frozenset({"AnyCoze"})
+
+Test = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _mark_names(nodes: list[ast.expr]) -> set[str]:
+    """The ``pytest.mark.<name>`` names used in ``nodes`` (decorators or a ``pytestmark`` value)."""
+    return {
+        node.attr
+        for expr in nodes
+        for node in ast.walk(expr)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "mark"
+    }
+
+
+def _module_marks(tree: ast.Module) -> set[str]:
+    values = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+    ]
+    return _mark_names(values)
+
+
+def _tests(tree: ast.Module) -> Iterator[tuple[Test, set[str]]]:
+    """Every test function with the marks of the module, its class and itself."""
+    module = _module_marks(tree)
+    for node in tree.body:
+        if isinstance(node, Test) and node.name.startswith("test"):
+            yield node, module | _mark_names(node.decorator_list)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            cls = module | _mark_names(node.decorator_list)
+            for item in node.body:
+                if isinstance(item, Test) and item.name.startswith("test"):
+                    yield item, cls | _mark_names(item.decorator_list)
+
+
+def _parsed(paths: Iterator[Path]) -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(paths):
+        yield str(path.relative_to(COZE_TESTS)), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _dispatch_imported(tree: ast.Module) -> set[str]:
+    return {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == PARITY_MODULE
+        for alias in node.names
+    } - PARITY_TYPES
+
+
+class TestCozeSuitePlainTests:
+    """Async tests are async because they await."""
+
+    def test_tests_that_await_nothing_are_plain(self) -> None:
+        """No ``async def`` test lacks an ``await``, ``async for`` or ``async with``."""
+        awaiting = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+        pointless = [
+            f"{name}:{test.lineno} {test.name}"
+            for name, tree in _parsed(COZE_TESTS.rglob("test_*.py"))
+            for test, _ in _tests(tree)
+            if isinstance(test, ast.AsyncFunctionDef) and not any(isinstance(n, awaiting) for n in ast.walk(test))
+        ]
+        assert pointless == []
+
+
+class TestCozeSuiteParityDispatch:
+    """The dispatch serves step definitions and ``parity`` tests only."""
+
+    def test_only_test_and_step_modules_import_the_dispatch(self) -> None:
+        """Fixtures and helpers (conftest, the wire helper) never dispatch on the client kind."""
+        importers = [
+            name
+            for name, tree in _parsed(COZE_TESTS.rglob("*.py"))
+            if _dispatch_imported(tree) and not Path(name).name.startswith("test_")
+        ]
+        assert importers == []
+
+    def test_unit_tests_using_the_dispatch_are_parity_tests(self) -> None:
+        """A unit test that calls a dispatch helper runs for both clients, so it carries ``parity``."""
+        offenders = []
+        for name, tree in _parsed(COZE_TESTS.glob("test_*.py")):
+            dispatch = _dispatch_imported(tree)
+            for test, marks in _tests(tree):
+                used = {node.id for node in ast.walk(test) if isinstance(node, ast.Name)} & dispatch
+                if used and "parity" not in marks:
+                    offenders.append(f"{name}:{test.lineno} {test.name} uses {sorted(used)}")
+        assert offenders == []
+
+    def test_the_checks_see_marks_and_imports(self) -> None:
+        """The source walk finds module, class and function marks and the dispatch import."""
+        tree = ast.parse(
+            "from tests.coze.parity import AnyCoze, read\n"
+            "pytestmark = [pytest.mark.asyncio, pytest.mark.covers('FR-001')]\n"
+            "@pytest.mark.parity\n"
+            "class TestA:\n"
+            "    @pytest.mark.golden('x')\n"
+            "    async def test_a(self): await read()\n"
+        )
+        [(test, marks)] = list(_tests(tree))
+        assert (test.name, marks) == ("test_a", {"asyncio", "covers", "parity", "golden"})
+        assert _dispatch_imported(tree) == {"read"}
