@@ -37,7 +37,6 @@ from tests.coze.golden_workflows import done_data, end_node_text, message_data
 from tests.coze.parity import (
     AnyCoze,
     authenticate,
-    blocking_chat,
     build_client,
     read,
     read_items_into,
@@ -48,13 +47,13 @@ from tests.coze.parity import (
     write,
 )
 from tests.coze.steps.async_steps import async_step
+from tests.coze.steps.shared import ChatRequest, route_chat_create, route_users_me, serve_workflow_stream
 from tests.coze.wire import (
     LOGID,
     event_stream,
     golden,
     golden_events,
     golden_response,
-    golden_stream,
     golden_text,
     request_json,
 )
@@ -89,7 +88,7 @@ def outcomes() -> Outcomes:
 
 @given("a client whose token Coze rejects as invalid or expired")
 def _rejected_token(coze_router: respx.MockRouter) -> None:
-    coze_router.get("/v1/users/me", name="users.me").mock(return_value=golden_response(UNAUTHENTICATED, status=401))
+    route_users_me(coze_router, golden_response(UNAUTHENTICATED, status=401))
 
 
 @when("the client checks its credentials")
@@ -531,29 +530,24 @@ NO_DONE = "workflows/stream_run_no_done.sse"
 RUN_EMPTY_OUTPUT = "workflows/run_sync_empty_output.json"
 
 
-def _serve_workflow_stream(coze_router: respx.MockRouter, name: str) -> str:
-    coze_router.post("/v1/workflow/stream_run", name="workflow.stream").mock(return_value=golden_stream(name))
-    return name
-
-
 @given(
     "a workflow stream whose End node sends its output in several chunks, then Done",
     target_fixture="workflow_stream",
 )
 def _end_chunks_stream(coze_router: respx.MockRouter) -> str:
-    return _serve_workflow_stream(coze_router, END_CHUNKS)
+    return serve_workflow_stream(coze_router, END_CHUNKS)
 
 
 @given("a workflow stream that sends an Error event after the End node's first chunk", target_fixture="workflow_stream")
 def _error_event_stream(coze_router: respx.MockRouter) -> str:
-    return _serve_workflow_stream(coze_router, ERROR_EVENT)
+    return serve_workflow_stream(coze_router, ERROR_EVENT)
 
 
 @given(
     "a workflow stream whose question node asks the user and then interrupts the run", target_fixture="workflow_stream"
 )
 def _interrupt_stream(coze_router: respx.MockRouter) -> str:
-    return _serve_workflow_stream(coze_router, INTERRUPT)
+    return serve_workflow_stream(coze_router, INTERRUPT)
 
 
 @given(
@@ -561,7 +555,7 @@ def _interrupt_stream(coze_router: respx.MockRouter) -> str:
     target_fixture="workflow_stream",
 )
 def _no_done_stream(coze_router: respx.MockRouter) -> str:
-    return _serve_workflow_stream(coze_router, NO_DONE)
+    return serve_workflow_stream(coze_router, NO_DONE)
 
 
 @when("the backend consumes the workflow stream")
@@ -682,8 +676,7 @@ def _empty_output_kept(outcomes: Outcomes) -> None:
 
 @given("a blocking chat that is still in progress when the backend's deadline passes")
 def _chat_past_deadline(coze_router: respx.MockRouter) -> None:
-    created = golden_response("chat/create_in_progress.json")
-    coze_router.post("/v3/chat", name="chat.create").mock(return_value=created)
+    route_chat_create(coze_router)
     coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
         return_value=golden_response("chat/retrieve_in_progress.json")
     )
@@ -700,29 +693,24 @@ async def _ask_and_wait(
     sample_user_id: str,
     sample_user_message: str,
 ) -> None:
-    await outcomes.capture(
-        "chat",
-        blocking_chat(
-            coze_client,
-            coze_calls,
-            poll_policy,
-            bot_id=sample_bot_id,
-            user_id=sample_user_id,
-            question=sample_user_message,
-        ),
-    )
+    chat_request = ChatRequest(sample_bot_id, sample_user_id, sample_user_message)
+    await outcomes.capture("chat", chat_request.ask_and_wait(coze_client, coze_calls, poll_policy))
 
 
 @then("a deadline error carries the chat ID and the conversation ID as attributes")
 def _deadline_ids(
-    outcomes: Outcomes, coze_router: respx.MockRouter, sample_bot_id: str, sample_user_message: str
+    outcomes: Outcomes,
+    coze_router: respx.MockRouter,
+    sample_bot_id: str,
+    sample_user_id: str,
+    sample_user_message: str,
 ) -> None:
     error = outcomes["chat"]
     assert isinstance(error, CozeDeadlineExceededError)
     chat = golden("chat/retrieve_in_progress.json")["data"]
     assert (error.chat_id, error.conversation_id) == (chat["id"], chat["conversation_id"])
     asked = request_json(coze_router["chat.create"].calls.last.request)
-    assert (asked["bot_id"], asked["additional_messages"][0]["content"]) == (sample_bot_id, sample_user_message)
+    ChatRequest(sample_bot_id, sample_user_id, sample_user_message).assert_sent(asked, stream=False)
     polled = coze_router["chat.retrieve"].calls.last.request.url.params
     assert (polled["chat_id"], polled["conversation_id"]) == (chat["id"], chat["conversation_id"])
 

@@ -18,9 +18,10 @@ from pytest_bdd import given, scenarios, then, when
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import check_versions
 from coze_integration.settings import CozeSettings
-from tests.coze.parity import AnyCoze, authenticate, build_client
+from tests.coze.parity import AnyCoze, build_client
 from tests.coze.steps.async_steps import async_step
-from tests.coze.wire import LOGID, golden, golden_response
+from tests.coze.steps.shared import USERS_ME, authenticated_request, route_users_me
+from tests.coze.wire import golden
 
 scenarios("us1_sdk_installation.feature")
 
@@ -87,7 +88,7 @@ def _env_settings(mock_env: None, mock_coze_api_token: str) -> CozeSettings:
 
 @when("initializing Coze client", target_fixture="env_client")
 def _init_client(coze_kind: str, env_settings: CozeSettings, coze_router: respx.MockRouter) -> AnyCoze:
-    coze_router.get("/v1/users/me", name="users.me").mock(return_value=golden_response("users/me_ok.json"))
+    route_users_me(coze_router)
     return build_client(coze_kind, env_settings)
 
 
@@ -100,13 +101,9 @@ async def _authenticated(
     mock_coze_api_token: str,
     mock_coze_base_url: str,
 ) -> None:
-    user = await authenticate(env_client, coze_calls)
+    user, request = await authenticated_request(env_client, coze_calls, coze_router, mock_coze_api_token)
     wire = golden("users/me_ok.json")["data"]
     assert (user.user_id, user.user_name) == (wire["user_id"], wire["user_name"])
-    assert user.response.logid == LOGID
-    route = coze_router["users.me"]
-    assert route.call_count == 1
-    request = route.calls.last.request
+    assert coze_router[USERS_ME].call_count == 1
     assert request.method == "GET"
     assert str(request.url) == f"{mock_coze_base_url}/v1/users/me"
-    assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"

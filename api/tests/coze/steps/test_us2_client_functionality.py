@@ -15,9 +15,9 @@ from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
 from coze_integration.settings import CozeSettings
-from tests.coze.parity import AnyCoze, authenticate, bearer_token, build_client
+from tests.coze.parity import AnyCoze, bearer_token, build_client
 from tests.coze.steps.async_steps import async_step
-from tests.coze.wire import LOGID, golden_response
+from tests.coze.steps.shared import authenticated_request, route_users_me
 
 scenarios("us2_client_functionality.feature")
 
@@ -45,19 +45,6 @@ class ClientProperties:
     timeout: httpx.Timeout
 
 
-def _route_users_me(router: respx.MockRouter) -> respx.Route:
-    return router.get("/v1/users/me", name="users.me").mock(return_value=golden_response("users/me_ok.json"))
-
-
-async def _assert_authenticated_request(
-    client: AnyCoze, calls: CozeCalls, router: respx.MockRouter, token: str
-) -> None:
-    user = await authenticate(client, calls)
-    assert user.response.logid == LOGID
-    request = router["users.me"].calls.last.request
-    assert request.headers["Authorization"] == f"Bearer {token}"
-
-
 @given("test fixtures for API credentials", target_fixture="credentials")
 def _credentials(mock_coze_api_token: str, mock_coze_base_url: str) -> Credentials:
     assert mock_coze_api_token.startswith("pat_")
@@ -67,7 +54,7 @@ def _credentials(mock_coze_api_token: str, mock_coze_base_url: str) -> Credentia
 
 @when("tests execute client initialization", target_fixture="initialized_client")
 def _initialize(coze_kind: str, credentials: Credentials, coze_router: respx.MockRouter) -> AnyCoze:
-    _route_users_me(coze_router)
+    route_users_me(coze_router)
     settings = CozeSettings(api_token=credentials.token, api_base=credentials.base_url)
     return build_client(coze_kind, settings)
 
@@ -86,12 +73,12 @@ async def _correct_authentication(
     assert type(initialized_client._auth) is auth_type
     assert initialized_client._auth.token_type == "Bearer"
     assert await bearer_token(initialized_client) == credentials.token
-    await _assert_authenticated_request(initialized_client, coze_calls, coze_router, credentials.token)
+    await authenticated_request(initialized_client, coze_calls, coze_router, credentials.token)
 
 
 @given("mock responses configured")
 def _mock_responses(coze_router: respx.MockRouter) -> None:
-    _route_users_me(coze_router)
+    route_users_me(coze_router)
 
 
 @when("tests verify client properties", target_fixture="properties")
@@ -124,8 +111,7 @@ async def _properties_correct(
     assert properties.auth_type is EXPECTED_AUTH[coze_kind][1]
     assert properties.token_type == "Bearer"
     assert properties.timeout == httpx.Timeout(7.5, connect=2.0)
-    await _assert_authenticated_request(coze_client, coze_calls, coze_router, token)
-    request = coze_router["users.me"].calls.last.request
+    _, request = await authenticated_request(coze_client, coze_calls, coze_router, token)
     assert str(request.url) == f"{mock_settings.api_base}/v1/users/me"
     assert request.extensions["timeout"] == {"connect": 2.0, "read": 7.5, "write": 7.5, "pool": 7.5}
 

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import respx
-from cozepy import AsyncCoze, ChatEvent, ChatEventType, ChatStatus, Message, MessageType
+from cozepy import AsyncCoze, ChatEvent, ChatEventType, ChatStatus, MessageType
 from pytest_bdd import given, scenarios, then, when
 
 from coze_integration.calls import CozeCalls
 from coze_integration.chat import ChatResult, ChatTranscript
 from coze_integration.polling import PollPolicy
 from tests.coze.fake_time import FakeClock
-from tests.coze.parity import AnyCoze, blocking_chat, collect, resolve, streamed_transcript
+from tests.coze.parity import AnyCoze, collect, resolve, streamed_transcript
 from tests.coze.steps.async_steps import async_step
+from tests.coze.steps.shared import ChatRequest, route_chat_create
 from tests.coze.wire import LOGID, golden, golden_events, golden_response, golden_stream, request_json
 
 scenarios("us4_chat_and_conversations.feature")
@@ -25,31 +26,6 @@ OK_STREAM_EVENTS = [event for event in golden_events(OK_STREAM) if event.event !
 OK_STREAM_ANSWER = golden_events(OK_STREAM)[5].json()["content"]
 LONG_STREAM = "chat/stream_long_answer.sse"
 COMPLETED = "chat/retrieve_completed.json"
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """Who asks which bot what."""
-
-    bot_id: str
-    user_id: str
-    message: str
-
-    def stream_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``chat.stream``."""
-        return {
-            "bot_id": self.bot_id,
-            "user_id": self.user_id,
-            "additional_messages": [Message.build_user_question_text(self.message)],
-        }
-
-
-def _assert_chat_body(request_body: dict[str, Any], chat_request: ChatRequest, *, stream: bool) -> None:
-    assert request_body["bot_id"] == chat_request.bot_id
-    assert request_body["user_id"] == chat_request.user_id
-    assert request_body["stream"] is stream
-    [question] = request_body["additional_messages"]
-    assert (question["role"], question["content"], question["content_type"]) == ("user", chat_request.message, "text")
 
 
 @given("bot ID and user message", target_fixture="chat_request")
@@ -68,7 +44,7 @@ async def _blocking_chat(
     sample_conversation_id: str,
     fake_clock: FakeClock,
 ) -> ChatResult:
-    coze_router.post("/v3/chat", name="chat.create").mock(return_value=golden_response("chat/create_in_progress.json"))
+    route_chat_create(coze_router)
     coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
         side_effect=[golden_response("chat/retrieve_in_progress.json"), golden_response(COMPLETED)]
     )
@@ -77,14 +53,7 @@ async def _blocking_chat(
     )
 
     policy = PollPolicy(interval=1.0, timeout=30.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock)
-    return await blocking_chat(
-        coze_client,
-        coze_calls,
-        policy,
-        bot_id=chat_request.bot_id,
-        user_id=chat_request.user_id,
-        question=chat_request.message,
-    )
+    return await chat_request.ask_and_wait(coze_client, coze_calls, policy)
 
 
 @then("returns complete response with token usage statistics")
@@ -108,7 +77,7 @@ def _complete_response(
     [answer] = [m for m in golden("chat/message_list_ok.json")["data"] if m["type"] == "answer"]
     assert chat_result.answer == answer["content"]
     assert chat.response.logid == LOGID
-    _assert_chat_body(request_json(coze_router["chat.create"].calls.last.request), chat_request, stream=False)
+    chat_request.assert_sent(request_json(coze_router["chat.create"].calls.last.request), stream=False)
     polls = coze_router["chat.retrieve"].calls
     assert len(polls) == 2
     assert dict(polls.last.request.url.params) == {"conversation_id": sample_conversation_id, "chat_id": sample_chat_id}
@@ -153,7 +122,7 @@ def _stream_events(streamed: StreamedChat, chat_request: ChatRequest, coze_route
     assert completed.usage.token_count == OK_STREAM_EVENTS[-1].json()["usage"]["token_count"]
     assert streamed.logid == LOGID
     request = coze_router["chat.stream"].calls.last.request
-    _assert_chat_body(request_json(request), chat_request, stream=True)
+    chat_request.assert_sent(request_json(request), stream=True)
 
 
 @given("conversation ID", target_fixture="conversation_id")

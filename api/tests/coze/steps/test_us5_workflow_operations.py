@@ -17,13 +17,13 @@ from coze_integration.workflows import WorkflowProgress, WorkflowRunOutcome, run
 from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
 from tests.coze.parity import AnyCoze, read, workflow_logs, workflow_progress, workflow_run
 from tests.coze.steps.async_steps import async_step
+from tests.coze.steps.shared import serve_workflow_stream
 from tests.coze.wire import (
     LOGID,
     assert_lossless,
     golden,
     golden_response,
     golden_run_history,
-    golden_stream,
     request_json,
 )
 
@@ -89,7 +89,7 @@ class StreamedRun:
 @when("executing workflow in streaming mode", target_fixture="streamed_run")
 @async_step
 async def _run_streaming(coze_client: AnyCoze, coze_router: respx.MockRouter, workflow: WorkflowRequest) -> StreamedRun:
-    coze_router.post("/v1/workflow/stream_run", name="workflow.stream").mock(return_value=golden_stream(END_CHUNKS))
+    serve_workflow_stream(coze_router, END_CHUNKS)
     snapshots: list[WorkflowProgress] = []
     final = await workflow_progress(
         coze_client, snapshots.append, workflow_id=workflow.workflow_id, parameters=workflow.parameters
