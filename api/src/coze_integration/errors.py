@@ -388,6 +388,9 @@ def classify_stream_failure(exc: Exception) -> StreamFailure | None:
     return None
 
 
+# Typing every failure of a block of cozepy calls.
+
+
 @contextmanager
 def typed_errors(
     translate_first: Callable[[Exception], CozeIntegrationError | None] | None = None,
@@ -396,8 +399,8 @@ def typed_errors(
 ) -> Iterator[None]:
     """Re-raise cozepy and httpx failures inside the block as :class:`CozeIntegrationError`.
 
-    ``translate_first`` gets a chance to type the failure before the general translation (streams use it
-    to attach what they received so far); ``now`` dates a ``Retry-After`` HTTP-date.
+    ``translate_first`` gets a chance to type the failure before the general translation (streams
+    use it to attach what they received so far); ``now`` dates a ``Retry-After`` HTTP-date.
     """
     forget_exchange()
     try:
