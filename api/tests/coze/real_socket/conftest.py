@@ -1,0 +1,155 @@
+"""The real-socket tier: a local HTTP server on 127.0.0.1 and the project's clients talking to it.
+
+Everywhere else the suite blocks sockets and mocks the wire with respx. Here the server is real,
+so timeouts, stalls and bodies delivered in pieces happen on a real connection:
+
+- ``loopback_network`` puts the socket API back for loopback addresses only; anything else still
+  fails as it does in the rest of the suite.
+- respx stays installed for the whole session (``api/tests/conftest.py``) and patches every httpx
+  client; a router whose one route passes loopback requests through hands them to the client's
+  own transport, so respx never answers for this server.
+- Handlers that stall wait on an event released when the test ends, so no server thread outlives
+  its test by more than a moment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import respx
+from cozepy import AsyncCoze, Coze
+from pytest_httpserver import HTTPServer
+
+from coze_integration.calls import CozeCalls, RetryPolicy
+from coze_integration.settings import CozeSettings
+from tests.conftest import UNGUARDED_SOCKET_API
+from tests.coze.coze_clients import build_client
+
+LOOPBACK = "127.0.0.1"
+#: The read timeout of the tier's clients: long enough for a loaded machine to answer a request
+#: that does not stall, short enough that the stalls stay cheap.
+READ_TIMEOUT = 0.25
+#: The longest a stalled handler holds its server thread when the test does not release it.
+STALL_LIMIT = 5.0
+
+
+def _host_of(address: Any) -> str:
+    return str(address[0]) if isinstance(address, tuple) else str(address)
+
+
+def _loopback_only(name: str) -> Callable[..., Any]:
+    real = UNGUARDED_SOCKET_API[name]
+    takes_self = name in ("connect", "connect_ex")
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        host = _host_of(args[1] if takes_self else args[0])
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = False
+        if not allowed:
+            raise RuntimeError(f"the real-socket tier reaches 127.0.0.1 only, not {host!r}")
+        return real(*args, **kwargs)
+
+    return guarded
+
+
+@pytest.fixture(scope="module")
+def loopback_network() -> Iterator[None]:
+    """Real sockets, for loopback addresses only, while this module's tests run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", _loopback_only("connect"))
+        patch.setattr(socket.socket, "connect_ex", _loopback_only("connect_ex"))
+        patch.setattr(socket, "create_connection", _loopback_only("create_connection"))
+        patch.setattr(socket, "getaddrinfo", _loopback_only("getaddrinfo"))
+        yield
+
+
+@pytest.fixture(scope="module")
+def loopback_passthrough() -> Iterator[respx.MockRouter]:
+    """A respx router that hands loopback requests to the client's real transport."""
+    router = respx.mock(assert_all_called=False, assert_all_mocked=True, using="httpx")
+    router.route(host=LOOPBACK).pass_through()
+    with router:
+        yield router
+
+
+class _QuickStopServer(HTTPServer):
+    """An HTTPServer whose serve loop notices a shutdown request within a few milliseconds."""
+
+    def thread_target(self) -> None:
+        """Serve until stopped, polling for the stop often (the default poll is half a second)."""
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.01)
+
+
+@pytest.fixture(scope="module")
+def _module_server(loopback_network: None) -> Iterator[HTTPServer]:
+    # werkzeug logs every request at INFO on its own stderr handler; only its warnings matter here.
+    werkzeug_log = logging.getLogger("werkzeug")
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)
+    server = _QuickStopServer(host=LOOPBACK, port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        werkzeug_log.setLevel(level)
+
+
+@pytest.fixture
+def release_stalls() -> Iterator[threading.Event]:
+    """Set when the test ends: stalled handlers then return and free their server threads."""
+    release = threading.Event()
+    yield release
+    release.set()
+
+
+@pytest.fixture
+def coze_server(
+    _module_server: HTTPServer, loopback_passthrough: respx.MockRouter, release_stalls: threading.Event
+) -> Iterator[HTTPServer]:
+    """The local Coze stand-in, with no handlers; errors raised in its handlers fail the test."""
+    _module_server.clear()
+    yield _module_server
+    release_stalls.set()
+    _module_server.check_handler_errors()
+    _module_server.clear()
+
+
+@pytest.fixture(scope="module")
+def socket_settings(mock_coze_api_token: str, _module_server: HTTPServer) -> CozeSettings:
+    """Settings pointing at the local server, with a short read timeout."""
+    return CozeSettings(
+        api_token=mock_coze_api_token,
+        api_base=_module_server.url_for("/").rstrip("/"),
+        timeout_seconds=READ_TIMEOUT,
+        connect_timeout_seconds=READ_TIMEOUT,
+        retry_attempts=1,
+    )
+
+
+@pytest.fixture(scope="module")
+def _socket_clients(socket_settings: CozeSettings) -> dict[str, Coze | AsyncCoze]:
+    return {kind: build_client(kind, socket_settings) for kind in ("sync", "async")}
+
+
+@pytest.fixture
+def socket_client(
+    coze_kind: str, _socket_clients: dict[str, Coze | AsyncCoze], coze_server: HTTPServer
+) -> Coze | AsyncCoze:
+    """The project's ``Coze`` or ``AsyncCoze`` client, talking to the local server."""
+    return _socket_clients[coze_kind]
+
+
+@pytest.fixture
+def socket_calls() -> CozeCalls:
+    """Typed errors and a single attempt: a retry would only repeat the wait under test."""
+    return CozeCalls(RetryPolicy(attempts=1))
