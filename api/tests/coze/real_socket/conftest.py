@@ -8,8 +8,8 @@ so timeouts, stalls and bodies delivered in pieces happen on a real connection:
 - respx stays installed for the whole session (``api/tests/conftest.py``) and patches every httpx
   client; a router whose one route passes loopback requests through hands them to the client's
   own transport, so respx never answers for this server.
-- Handlers that stall wait on an event released when the test ends, so no server thread outlives
-  its test by more than a moment.
+- A handler that stalls notes when it stopped sending (the read timeout runs from then) and waits
+  until the test ends, so no server thread outlives its test by more than a moment.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import ipaddress
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -104,22 +105,44 @@ def _module_server(loopback_network: None) -> Iterator[HTTPServer]:
         werkzeug_log.setLevel(level)
 
 
+class Stall:
+    """Where a handler stops sending: it notes the moment, then waits until the test ends."""
+
+    def __init__(self) -> None:
+        self._release = threading.Event()
+        self.started: float | None = None
+
+    def hold(self) -> None:
+        """Stop sending from now on; the client's read timeout runs from this moment."""
+        self.started = time.monotonic()
+        self._release.wait(STALL_LIMIT)
+
+    def waited(self) -> float:
+        """Seconds from the start of the stall until now."""
+        assert self.started is not None, "the server never stalled"
+        return time.monotonic() - self.started
+
+    def release(self) -> None:
+        """Let the stalled handler return and free its server thread."""
+        self._release.set()
+
+
 @pytest.fixture
-def release_stalls() -> Iterator[threading.Event]:
-    """Set when the test ends: stalled handlers then return and free their server threads."""
-    release = threading.Event()
-    yield release
-    release.set()
+def stall() -> Iterator[Stall]:
+    """A stall for this test's handlers, released when the test ends."""
+    stall = Stall()
+    yield stall
+    stall.release()
 
 
 @pytest.fixture
 def coze_server(
-    _module_server: HTTPServer, loopback_passthrough: respx.MockRouter, release_stalls: threading.Event
+    _module_server: HTTPServer, loopback_passthrough: respx.MockRouter, stall: Stall
 ) -> Iterator[HTTPServer]:
     """The local Coze stand-in, with no handlers; errors raised in its handlers fail the test."""
     _module_server.clear()
     yield _module_server
-    release_stalls.set()
+    stall.release()
     _module_server.check_handler_errors()
     _module_server.clear()
 
