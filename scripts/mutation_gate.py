@@ -43,6 +43,8 @@ MUTMUT_CONFIG = f"""
 source_paths = ["src/{PACKAGE}"]
 also_copy = ["api", "features", "docs"]
 use_git_change_detection = false
+# A kept --workdir must not reuse results after a change mutmut cannot trace (pyproject, lock).
+on_dependency_change = "rerun"
 # The full suite: the real-socket tier too, which the default run leaves out.
 pytest_add_cli_args = ["-m", "real_socket or not real_socket"]
 """

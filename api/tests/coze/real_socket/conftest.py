@@ -40,13 +40,17 @@ READ_TIMEOUT = 0.25
 STALL_LIMIT = 5.0
 
 
+#: The guarded names that are methods of ``socket.socket``; the others are functions of ``socket``.
+_METHODS = ("connect", "connect_ex")
+
+
 def _host_of(address: Any) -> str:
     return str(address[0]) if isinstance(address, tuple) else str(address)
 
 
 def _loopback_only(name: str) -> Callable[..., Any]:
     real = UNGUARDED_SOCKET_API[name]
-    takes_self = name in ("connect", "connect_ex")
+    takes_self = name in _METHODS
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
         host = _host_of(args[1] if takes_self else args[0])
@@ -65,10 +69,8 @@ def _loopback_only(name: str) -> Callable[..., Any]:
 def loopback_network() -> Iterator[None]:
     """Real sockets, for loopback addresses only, while this module's tests run."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "connect", _loopback_only("connect"))
-        patch.setattr(socket.socket, "connect_ex", _loopback_only("connect_ex"))
-        patch.setattr(socket, "create_connection", _loopback_only("create_connection"))
-        patch.setattr(socket, "getaddrinfo", _loopback_only("getaddrinfo"))
+        for name in UNGUARDED_SOCKET_API:
+            patch.setattr(socket.socket if name in _METHODS else socket, name, _loopback_only(name))
         yield
 
 
