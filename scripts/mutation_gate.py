@@ -6,8 +6,13 @@ gate lays out a scratch directory the way mutmut needs it (``src/coze_integratio
 ``api/tests``, ``features/`` and the root ``pyproject.toml`` with a ``[tool.mutmut]`` section
 added) and leaves the repository untouched.
 
-The score is the share of all mutants the suite detects (killed, timed out or crashed). Every
-mutant left undetected must be listed in ``api/tests/coze/mutants_equivalent.txt`` as
+mutmut runs each mutant against the tests that called its function during a first, recorded run;
+a function called while a session-scoped fixture is set up is credited to one test only, so the
+gate runs the whole suite again against every mutmut survivor. mutmut also skips decorated
+functions and constants: ``mutants_beyond_mutmut`` mutates those, and the gate runs the suite
+against each mutated copy of the package. The score is the share of all mutants, of
+both kinds, that the suite detects (killed, timed out or crashed). Every mutant left undetected
+must be listed in ``api/tests/coze/mutants_equivalent.txt`` as
 
     <mutant id>  <fingerprint>  <why it is equivalent>
 
@@ -30,14 +35,26 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+import mutants_beyond_mutmut as beyond
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "coze_integration"
 EQUIVALENTS = ROOT / "api" / "tests" / "coze" / "mutants_equivalent.txt"
 FLOOR = 92.0
+T = TypeVar("T")
 DETECTED = frozenset({"killed", "timeout", "segfault", "caught by type check"})
+#: The full suite: the real-socket tier too, which the default run leaves out.
+PYTEST_ARGS = ["-m", "real_socket or not real_socket"]
+#: The same suite in two runs, the default one first: most mutants die there, before the slow tier.
+PHASES = [[], ["-m", "real_socket"]]
+#: A run of the suite longer than this counts its mutant as detected by a timeout.
+SUITE_TIMEOUT = 120.0
 MUTMUT_CONFIG = f"""
 [tool.mutmut]
 source_paths = ["src/{PACKAGE}"]
@@ -45,8 +62,7 @@ also_copy = ["api", "features", "docs"]
 use_git_change_detection = false
 # A kept --workdir must not reuse results after a change mutmut cannot trace (pyproject, lock).
 on_dependency_change = "rerun"
-# The full suite: the real-socket tier too, which the default run leaves out.
-pytest_add_cli_args = ["-m", "real_socket or not real_socket"]
+pytest_add_cli_args = {json.dumps(PYTEST_ARGS)}
 """
 
 
@@ -61,6 +77,8 @@ class Mutant:
     @property
     def module(self) -> str:
         """The mutated module, e.g. ``coze_integration.calls``."""
+        if self.name.startswith("beyond:"):
+            return self.name.split(":")[1]
         return self.name.split(".x", 1)[0]
 
 
@@ -113,6 +131,78 @@ def collect(workdir: Path) -> list[Mutant]:
     return mutants
 
 
+def run_suite(env: dict[str, str], cwd: Path) -> str:
+    """``killed``, ``timeout`` or ``survived``: the suite, phase by phase, with ``env`` added."""
+    for pytest_args in PHASES:
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *pytest_args]
+        try:
+            result = subprocess.run(
+                command,
+                cwd=cwd,
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **env},
+                capture_output=True,
+                timeout=SUITE_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        if result.returncode != 0:
+            return "killed"
+    return "survived"
+
+
+def _in_parallel(run: Callable[[T], str], items: list[T], workers: int) -> list[str]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, items))
+
+
+def recheck_with_full_suite(workdir: Path, mutants: list[Mutant], workers: int) -> list[Mutant]:
+    """Run the whole suite against each mutmut survivor.
+
+    mutmut runs a mutant only against the tests that called the function during its stats run,
+    and a function called while a session- or module-scoped fixture is set up (the clients, the
+    settings) is credited to the first test that used the fixture alone.
+    """
+    survivors = [m for m in mutants if m.status not in DETECTED]
+    print(f"running the whole suite against {len(survivors)} mutmut survivors")
+    src = str(workdir / "mutants" / "src")
+
+    def run(mutant: Mutant) -> str:
+        return run_suite({"PYTHONPATH": src, "MUTANT_UNDER_TEST": mutant.name}, workdir / "mutants")
+
+    statuses = dict(zip((m.name for m in survivors), _in_parallel(run, survivors, workers), strict=True))
+    return [
+        Mutant(m.name, statuses[m.name], "" if statuses[m.name] in DETECTED else m.fingerprint)
+        if m.name in statuses
+        else m
+        for m in mutants
+    ]
+
+
+def run_beyond(workers: int) -> list[Mutant]:
+    """The mutants of decorated functions and constants, which mutmut skips, run against the suite."""
+    package = ROOT / "api" / "src" / PACKAGE
+    mutants = [
+        mutant for path in sorted(package.glob("*.py")) for mutant in beyond.mutants_of(path, f"{PACKAGE}.{path.stem}")
+    ]
+
+    def run(mutant: beyond.SourceMutant) -> str:
+        with tempfile.TemporaryDirectory(prefix="mutant-") as scratch:
+            copy = Path(scratch) / PACKAGE
+            shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+            (copy / mutant.path.relative_to(package)).write_text(mutant.source)
+            return run_suite({"PYTHONPATH": scratch}, ROOT)
+
+    control = beyond.SourceMutant("control", package / "__init__.py", 'raise ImportError("mutated copy in use")\n', "")
+    if run(control) != "killed":
+        raise SystemExit("the suite passed with a broken copy of the package: mutated copies are not being imported")
+    print(f"running the suite against {len(mutants)} mutants of decorated functions and constants")
+    statuses = _in_parallel(run, mutants, workers)
+    return [
+        Mutant(m.name, status, "" if status in DETECTED else fingerprint(m.diff))
+        for m, status in zip(mutants, statuses, strict=True)
+    ]
+
+
 def read_equivalents(path: Path) -> dict[str, str]:
     """``{mutant id: fingerprint}`` of the listed equivalent mutants; each line must give a reason."""
     listed: dict[str, str] = {}
@@ -133,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="scratch directory to use and keep (default: a temporary one)")
     parser.add_argument("--floor", type=float, default=FLOOR, help="least share of detected mutants, in %%")
     parser.add_argument("--max-children", type=int, help="parallel mutmut workers (default: one per core)")
-    parser.add_argument("--no-run", action="store_true", help="only evaluate the results already in --workdir")
+    parser.add_argument("--no-run", action="store_true", help="reuse the mutmut results already in --workdir")
     args = parser.parse_args(argv)
 
     temporary = None if args.workdir else tempfile.TemporaryDirectory(prefix="mutation-gate-")
@@ -143,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
             workdir.mkdir(parents=True, exist_ok=True)
             lay_out(workdir)
             run_mutmut(workdir, args.max_children)
-        return evaluate(collect(workdir), read_equivalents(EQUIVALENTS), args.floor)
+        workers = args.max_children or os.cpu_count() or 1
+        mutants = recheck_with_full_suite(workdir, collect(workdir), workers) + run_beyond(workers)
+        return evaluate(mutants, read_equivalents(EQUIVALENTS), args.floor)
     finally:
         if temporary:
             temporary.cleanup()
