@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from cozepy import AsyncCoze, Coze, Message
@@ -80,9 +81,45 @@ def _stream_response(pieces: Iterable[bytes]) -> Response:
     return Response(pieces, status=200, headers=SSE_HEADERS, direct_passthrough=True)
 
 
-async def _chat(client: Coze | AsyncCoze, bot_id: str, user_id: str, question: str) -> ChatTranscript:
-    return await streamed_transcript(
-        client, bot_id=bot_id, user_id=user_id, additional_messages=[Message.build_user_question_text(question)]
+@dataclass(frozen=True)
+class ChatCall:
+    """Who asks which bot what, the token they send, and the ids Coze answers with (the golden stream's)."""
+
+    token: str
+    bot_id: str
+    user_id: str
+    question: str
+    chat_id: str
+    conversation_id: str
+
+    async def stream(self, client: Coze | AsyncCoze) -> ChatTranscript:
+        """Stream the chat through the project's consumer."""
+        question = Message.build_user_question_text(self.question)
+        return await streamed_transcript(
+            client, bot_id=self.bot_id, user_id=self.user_id, additional_messages=[question]
+        )
+
+    def assert_sent_by(self, seen: Seen) -> None:
+        """The server received this chat: the bearer token, the bot, the user, streaming, the question."""
+        request = seen.last
+        assert request.headers["Authorization"] == f"Bearer {self.token}"
+        body = json.loads(request.get_data())
+        assert (body["bot_id"], body["user_id"], body["stream"]) == (self.bot_id, self.user_id, True)
+        assert body["additional_messages"][0]["content"] == self.question
+
+
+@pytest.fixture
+def chat_call(
+    mock_coze_api_token: str,
+    sample_bot_id: str,
+    sample_user_id: str,
+    sample_user_message: str,
+    sample_chat_id: str,
+    sample_conversation_id: str,
+) -> ChatCall:
+    """The sample user's question to the sample bot, answered in the sample chat and conversation."""
+    return ChatCall(
+        mock_coze_api_token, sample_bot_id, sample_user_id, sample_user_message, sample_chat_id, sample_conversation_id
     )
 
 
@@ -92,14 +129,6 @@ def _expect_chat(server: HTTPServer, seen: Seen, respond: Callable[[], Response]
         return respond()
 
     server.expect_request("/v3/chat", method="POST").respond_with_handler(handler)
-
-
-def _assert_chat_request(seen: Seen, token: str, bot_id: str, user_id: str, question: str) -> None:
-    request = seen.last
-    assert request.headers["Authorization"] == f"Bearer {token}"
-    body = json.loads(request.get_data())
-    assert (body["bot_id"], body["user_id"], body["stream"]) == (bot_id, user_id, True)
-    assert body["additional_messages"][0]["content"] == question
 
 
 class TestCozeRealSocketTimeouts:
@@ -144,12 +173,7 @@ class TestCozeRealSocketTimeouts:
         socket_client: Coze | AsyncCoze,
         coze_server: HTTPServer,
         stall: Stall,
-        mock_coze_api_token: str,
-        sample_bot_id: str,
-        sample_user_id: str,
-        sample_chat_id: str,
-        sample_conversation_id: str,
-        sample_user_message: str,
+        chat_call: ChatCall,
     ) -> None:
         """A stream that stalls after two deltas raises the interrupted error holding those two deltas."""
         seen = Seen()
@@ -161,17 +185,17 @@ class TestCozeRealSocketTimeouts:
 
         _expect_chat(coze_server, seen, lambda: _stream_response(stall_after_some_events()))
         with pytest.raises(CozeStreamInterruptedError) as caught:
-            await _chat(socket_client, sample_bot_id, sample_user_id, sample_user_message)
+            await chat_call.stream(socket_client)
         _assert_on_time(stall.waited())
         partial = caught.value.partial
         assert isinstance(partial, ChatTranscript)
         deltas = [event.json()["content"] for event in golden_events(CHAT_STREAM)[:EVENTS_BEFORE_STALL][2:]]
         assert partial.text == "".join(deltas) == "The capital of France"
-        assert (partial.chat_id, partial.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert (partial.chat_id, partial.conversation_id) == (chat_call.chat_id, chat_call.conversation_id)
         assert partial.complete is False
         assert partial.logid == caught.value.logid == LOGID
         assert "ReadTimeout" in str(caught.value)
-        _assert_chat_request(seen, mock_coze_api_token, sample_bot_id, sample_user_id, sample_user_message)
+        chat_call.assert_sent_by(seen)
 
 
 class TestCozeRealSocketConnections:
@@ -213,34 +237,29 @@ class TestCozeRealSocketStreams:
         self,
         socket_client: Coze | AsyncCoze,
         coze_server: HTTPServer,
-        mock_coze_api_token: str,
-        sample_bot_id: str,
-        sample_user_id: str,
-        sample_chat_id: str,
-        sample_conversation_id: str,
-        sample_user_message: str,
+        chat_call: ChatCall,
     ) -> None:
         """A stream sent three bytes at a time, splitting lines and UTF-8 characters, folds to the same transcript."""
         body = golden_text(CHAT_STREAM).encode()
         seen = Seen()
         _expect_chat(coze_server, seen, lambda: _stream_response([body]))
-        whole = await _chat(socket_client, sample_bot_id, sample_user_id, sample_user_message)
+        whole = await chat_call.stream(socket_client)
         coze_server.clear_all_handlers()
         _expect_chat(coze_server, seen, lambda: _stream_response(_chunks(body, 3)))
-        pieces = await _chat(socket_client, sample_bot_id, sample_user_id, sample_user_message)
+        pieces = await chat_call.stream(socket_client)
 
         assert pieces == whole
         events = golden_events(CHAT_STREAM)
         completed = events[-2].json()
         assert whole.text == "".join(e.json()["content"] for e in events if e.event == "conversation.message.delta")
         assert whole.text == "The capital of France is Paris — ça va ✓."
-        assert (whole.chat_id, whole.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert (whole.chat_id, whole.conversation_id) == (chat_call.chat_id, chat_call.conversation_id)
         assert whole.usage is not None
         assert whole.usage.token_count == completed["usage"]["token_count"]
         assert whole.complete is True
         assert whole.logid == LOGID
         assert len(seen.requests) == 2
-        _assert_chat_request(seen, mock_coze_api_token, sample_bot_id, sample_user_id, sample_user_message)
+        chat_call.assert_sent_by(seen)
 
 
 class TestCozeRealSocketErrorBodies:
