@@ -24,6 +24,16 @@ TEST_OS_VERSION = "test-os"
 _GUARDS = pytest.StashKey[ExitStack]()
 
 
+#: The socket API as it was before the session guard: the real-socket tier (api/tests/coze/real_socket/)
+#: puts it back for loopback addresses only.
+UNGUARDED_SOCKET_API: dict[str, Any] = {
+    "connect": socket.socket.connect,
+    "connect_ex": socket.socket.connect_ex,
+    "create_connection": socket.create_connection,
+    "getaddrinfo": socket.getaddrinfo,
+}
+
+
 def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise RuntimeError("tests must not open network connections; mock the wire with respx")
 

@@ -13,7 +13,7 @@ class TestCozeWireCatalogue:
     def test_every_file_is_indexed_once(self) -> None:
         """Each golden file has exactly one index entry, and each entry names an existing file."""
         on_disk = sorted(
-            str(path.relative_to(WIRE_DIR)) for path in WIRE_DIR.rglob("*") if path.suffix in {".json", ".sse"}
+            str(path.relative_to(WIRE_DIR)) for path in WIRE_DIR.rglob("*") if path.suffix in {".json", ".sse", ".html"}
         )
         indexed = sorted(entry.file for entry in catalogue())
         assert indexed == on_disk
