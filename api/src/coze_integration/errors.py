@@ -93,6 +93,8 @@ class CozeServerError(CozeAPIRequestError):
     """Coze or a proxy in front of it failed (HTTP 5xx)."""
 
     retryable = True
+    #: Seconds a 503 answer asked the caller to wait (``Retry-After``, RFC 9110), when it said.
+    retry_after: float | None = None
 
 
 class CozeMalformedResponseError(CozeIntegrationError):

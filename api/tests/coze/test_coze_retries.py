@@ -328,3 +328,63 @@ class TestCozeRetriesRetryAfter:
         assert build_calls(CozeSettings(api_token=mock_coze_api_token)).policy.max_retry_after == 10.0
         settings = CozeSettings(api_token=mock_coze_api_token, retry_after_max_seconds=120)
         assert build_calls(settings).policy.max_retry_after == 120.0
+
+
+class TestCozeRetriesUnavailable:
+    """RFC 9110 defines ``Retry-After`` for 503 too: a 503 read waits what it asks, within the same cap."""
+
+    UNAVAILABLE = "errors/internal_5000.json"
+    PAGE = "bots/published_bots_list_page1_of_2.json"
+
+    def _failed(self, status: int, retry_after: str) -> httpx.Response:
+        return golden_response(self.UNAVAILABLE, status=status, headers={"Retry-After": retry_after})
+
+    async def _list(self, client: AnyCoze, calls: CozeCalls, workspace_id: str) -> Any:
+        return await read(client, calls, partial(client.bots.list, space_id=workspace_id, page_size=2))
+
+    async def test_503_waits_what_it_asks(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+        mock_coze_api_token: str,
+    ) -> None:
+        """A 503 with ``Retry-After: 3`` is retried after 3 s, not after the backoff."""
+        route = coze_router.get(BOTS_LIST).mock(side_effect=[self._failed(503, "3"), golden_response(self.PAGE)])
+        page = await self._list(coze_client, coze_calls, sample_workspace_id)
+        assert [bot.bot_id for bot in page.items] == [bot["bot_id"] for bot in golden(self.PAGE)["data"]["space_bots"]]
+        assert page.response.logid == LOGID
+        assert (recorded_sleeps, route.call_count) == ([3.0], 2)
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    async def test_503_over_the_cap_fails_at_once(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """A 503 asking for an hour raises the server error at once, carrying ``retry_after`` and the logid."""
+        route = coze_router.get(BOTS_LIST).mock(return_value=self._failed(503, "3600"))
+        with pytest.raises(CozeServerError) as caught:
+            await self._list(coze_client, coze_calls, sample_workspace_id)
+        error = caught.value
+        assert (error.code, error.http_status, error.retry_after, error.logid) == (5000, 503, 3600.0, LOGID)
+        assert (route.call_count, recorded_sleeps) == (1, [])
+
+    async def test_other_5xx_keep_the_backoff(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """``Retry-After`` on a 500 is not defined by RFC 9110: the read waits the normal backoff."""
+        coze_router.get(BOTS_LIST).mock(side_effect=[self._failed(500, "3"), golden_response(self.PAGE)])
+        await self._list(coze_client, coze_calls, sample_workspace_id)
+        [delay] = recorded_sleeps
+        assert 0.5 <= delay <= 1.0
