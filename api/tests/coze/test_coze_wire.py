@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from tests.coze.test_coze_wire_contract import _disagreement
 from tests.coze.wire import LOGID, WIRE_DIR, assert_lossless, catalogue, golden, golden_response, with_changes
 
 
@@ -62,3 +65,36 @@ class TestCozeWireHelper:
         ):
             with pytest.raises(AssertionError, match=where):
                 assert_lossless(parsed, wire)
+
+
+class TestCozeWireDisagreementMarker:
+    """A known-disagreement xfail accepts only the failure it names; a broken test errors instead."""
+
+    def test_expected_failure_is_reported_as_the_xfail(self) -> None:
+        """The named exception type becomes the one-line failure the strict xfail expects."""
+
+        @_disagreement("misreads something", AssertionError)
+        async def known() -> None:
+            raise AssertionError("data.x was dropped")
+
+        with pytest.raises(pytest.fail.Exception, match=r"AssertionError: data\.x was dropped"):
+            asyncio.run(known())
+
+    @pytest.mark.parametrize(
+        ("named", "broken"),
+        [
+            (AssertionError, NameError("name 'golden_nme' is not defined")),
+            (AssertionError, KeyError("no route for GET /v1/bots")),
+            (Exception, KeyError("a subclass of the named type is not it")),
+        ],
+        ids=["typo", "route-mismatch", "subclass"],
+    )
+    def test_any_other_exception_errors(self, named: type[Exception], broken: Exception) -> None:
+        """A typo or a route mismatch (any other exception type) escapes, so the xfail cannot hide it."""
+
+        @_disagreement("rejects something", named)
+        async def broken_test() -> None:
+            raise broken
+
+        with pytest.raises(type(broken)):
+            asyncio.run(broken_test())
