@@ -178,7 +178,7 @@ class TestCozeErrorsBadInput:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
     ) -> None:
         """An enum value Coze added later is kept, with cozepy's warning, rather than failing the call."""
-        coze_router.post("/v3/chat/retrieve").mock(
+        coze_router.route(path="/v3/chat/retrieve").mock(
             return_value=golden_response("chat/retrieve_in_progress.json", changes={"data.status": "paused"})
         )
         with pytest.warns(UserWarning, match="Unknown ChatStatus value: paused"):

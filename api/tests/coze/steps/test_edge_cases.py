@@ -193,14 +193,16 @@ def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
 
 # --- EC-4: rate limiting -------------------------------------------------------------------------
 
+RATE_LIMITED = "errors/rate_limited_4013.json"
+
 
 @given(
     parsers.parse("Coze rate-limits every bot list request with code {code:d} and Retry-After of {seconds:d} seconds")
 )
 def _rate_limited(coze_router: respx.MockRouter, code: int, seconds: int) -> None:
-    limited = golden_response(
-        "errors/rate_limited_4013.json", status=429, headers={"Retry-After": str(seconds)}, changes={"code": code}
-    )
+    # The scenario's code must be the one Coze documents for rate limits, not one written into the body.
+    assert code == golden(RATE_LIMITED)["code"]
+    limited = golden_response(RATE_LIMITED, status=429, headers={"Retry-After": str(seconds)})
     coze_router.get("/v1/space/published_bots_list", name="bots.list").mock(return_value=limited)
 
 
@@ -685,7 +687,7 @@ def _empty_output_kept(outcomes: Outcomes) -> None:
 def _chat_past_deadline(coze_router: respx.MockRouter) -> None:
     created = golden_response("chat/create_in_progress.json")
     coze_router.post("/v3/chat", name="chat.create").mock(return_value=created)
-    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
+    coze_router.route(path="/v3/chat/retrieve", name="chat.retrieve").mock(
         return_value=golden_response("chat/retrieve_in_progress.json")
     )
 

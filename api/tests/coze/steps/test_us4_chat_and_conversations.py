@@ -70,7 +70,7 @@ async def _blocking_chat(
     fake_clock: FakeClock,
 ) -> ChatResult:
     coze_router.post("/v3/chat", name="chat.create").mock(return_value=golden_response("chat/create_in_progress.json"))
-    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
+    coze_router.route(path="/v3/chat/retrieve", name="chat.retrieve").mock(
         side_effect=[golden_response("chat/retrieve_in_progress.json"), golden_response(COMPLETED)]
     )
     coze_router.get("/v3/chat/message/list", name="chat.messages").mock(
