@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from tests.coze.test_coze_wire_contract import _disagreement
 from tests.coze.wire import LOGID, WIRE_DIR, assert_lossless, catalogue, golden, golden_response, with_changes
+
+# One path convention per source: the repository (or docs mirror) a path is read in, and how it is written.
+SOURCE_PATHS = {
+    "GO": re.compile(r"[a-z0-9_]+\.go"),  # coze-dev/coze-go, a file at the repository root
+    "JS": re.compile(r"packages/coze-js/(src|test)/[\w/.-]+\.ts"),  # coze-dev/coze-js, from the repository root
+    "CSDK": re.compile(r"packages/chat-sdk/src/[\w/.-]+\.ts"),  # coze-js's chat SDK, from the repository root
+    "JAVA": re.compile(r"(client|service)/[\w/]+\.java"),  # coze-dev/coze-java, under com/coze/openapi/
+    "DOCS": re.compile(r"[a-z0-9_]+\.md"),  # coze-dev/coze-sdk-gen docs/api-markdown/<page>.md
+}
 
 
 class TestCozeWireCatalogue:
@@ -30,6 +40,16 @@ class TestCozeWireCatalogue:
             assert entry.case, entry
             assert entry.sources, entry
             assert not any("cozepy" in source.lower() for source in entry.sources), entry
+
+    def test_every_source_names_its_repository_and_a_path_in_its_convention(self) -> None:
+        """``KIND path[ / path...][ (what it confirms)]``, each path written the one way its repository uses."""
+        for entry in catalogue():
+            for source in entry.sources:
+                kind, _, rest = source.partition(" ")
+                assert kind in SOURCE_PATHS, (entry.file, source)
+                paths = rest.split(" (", 1)[0].split(" / ")
+                for path in paths:
+                    assert SOURCE_PATHS[kind].fullmatch(path), (entry.file, source, path)
 
 
 class TestCozeWireHelper:
