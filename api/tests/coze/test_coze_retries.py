@@ -222,7 +222,7 @@ class TestCozeRetriesWrites:
 class TestCozeRetriesRetryAfter:
     """``Retry-After`` in either RFC 9110 form is honoured up to a cap; unusable values fall back to the backoff."""
 
-    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+    LIMITED = "errors/rate_limited_4013.json"
     PAGE = "bots/published_bots_list_page1_of_2.json"
 
     def _limited(self, retry_after: str) -> httpx.Response:

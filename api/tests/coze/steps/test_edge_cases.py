@@ -441,7 +441,7 @@ def _client_built(built_client: AnyCoze, mock_settings: CozeSettings) -> None:
 
 BOTS_LIST = "/v1/space/published_bots_list"
 BOTS_PAGE_1 = "bots/published_bots_list_page1_of_2.json"
-BOTS_LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+BOTS_LIMITED = "errors/rate_limited_4013.json"
 #: The logid of the failing second page, distinct from the first page's.
 PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
@@ -449,7 +449,7 @@ PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 @given("Coze answers the bot list with code 4101 because the token may not access the workspace")
 def _workspace_not_accessible(coze_router: respx.MockRouter) -> None:
     coze_router.get(BOTS_LIST, name="bots.list").mock(
-        return_value=golden_response("bots/published_bots_list_permission_4101.json", status=403)
+        return_value=golden_response("errors/permission_4101.json", status=403)
     )
 
 

@@ -167,7 +167,7 @@ def _conversation_id(sample_conversation_id: str, coze_router: respx.MockRouter)
     )
     coze_router.get("/v1/conversations", name="list").mock(
         return_value=golden_response(
-            "conversations/list_last_page.json", changes={"data.conversations.0.id": sample_conversation_id}
+            "conversations/list_page2_last.json", changes={"data.conversations.0.id": sample_conversation_id}
         )
     )
     coze_router.delete(f"/v1/conversations/{sample_conversation_id}", name="delete").mock(
