@@ -24,7 +24,7 @@ from coze_integration.polling import PollPolicy
 from tests.coze.coze_clients import AnyCoze, blocking_chat, resolve, write
 from tests.coze.wire import LOGID, golden, golden_response, request_json
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-007", "FR-012", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.covers("FR-007", "FR-012")]
 
 CREATED, IN_PROGRESS = "chat/create_created.json", "chat/retrieve_in_progress.json"
 COMPLETED, FAILED = "chat/retrieve_completed.json", "chat/retrieve_failed.json"
@@ -40,6 +40,7 @@ def _question(text: str) -> list[Message]:
 class TestCozeChatCreate:
     """``chat.create`` sends the question and exposes id, status and usage."""
 
+    @pytest.mark.covers("FR-017")
     async def test_create_sends_bot_user_and_message(
         self,
         coze_client: AnyCoze,
@@ -208,6 +209,7 @@ class TestCozeChatWait:
 class TestCozeChatCreateAndPoll:
     """cozepy's own sync ``create_and_poll``, run without real sleeping."""
 
+    @pytest.mark.covers("FR-017")
     async def test_polls_while_in_progress_without_sleeping(
         self,
         coze_client: Coze,

@@ -55,7 +55,7 @@ ERROR_EVENT = "workflows/stream_run_error_event.sse"
 INTERRUPT = "workflows/stream_interrupt.sse"
 NO_DONE = "workflows/stream_run_no_done.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010", "FR-012", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010", "FR-012")]
 
 
 RUN_OK, RUN_ASYNC = "workflows/run_ok.json", "workflows/run_async.json"
@@ -69,6 +69,7 @@ def _history_path(workflow_id: str, execute_id: str) -> str:
 class TestCozeWorkflowRun:
     """``workflows.runs.create`` through the project's ``run_workflow``."""
 
+    @pytest.mark.covers("FR-017")
     async def test_blocking_run_decodes_output(
         self,
         coze_client: AnyCoze,
@@ -109,6 +110,7 @@ class TestCozeWorkflowRun:
         )
         assert request_json(route.calls.last.request)["is_async"] is True
 
+    @pytest.mark.covers("FR-017")
     async def test_blocking_run_with_empty_output_has_finished(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -123,6 +125,7 @@ class TestCozeWorkflowRun:
         assert (outcome.debug_url, outcome.logid) == (answer["debug_url"], LOGID)
         assert request_json(route.calls.last.request)["is_async"] is False
 
+    @pytest.mark.covers("FR-017")
     async def test_output_that_is_not_json_is_kept_in_the_error(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -153,6 +156,7 @@ class TestCozeWorkflowStream:
         return coze_router.post("/v1/workflow/stream_run")
 
     @pytest.mark.parametrize("recording", [END_CHUNKS, "workflows/stream_ok.sse"], ids=["three-chunks", "two-chunks"])
+    @pytest.mark.covers("FR-017")
     async def test_output_is_the_end_nodes_chunks_joined(
         self,
         coze_client: AnyCoze,
@@ -191,6 +195,7 @@ class TestCozeWorkflowStream:
     @pytest.mark.parametrize(
         "serve", [golden_stream, lambda name: event_stream(golden_text(name), cut=True)], ids=["ends", "then-drops"]
     )
+    @pytest.mark.covers("FR-017")
     async def test_error_event_raises_with_partial_progress(
         self,
         coze_client: AnyCoze,
@@ -238,6 +243,7 @@ class TestCozeWorkflowStream:
         assert progress.interrupt.node_title == interrupt["node_title"]
         assert [m.content for m in progress.messages] == [m["content"] for m in message_data(INTERRUPT)]
 
+    @pytest.mark.covers("FR-017")
     async def test_stream_without_done_is_interrupted(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """A stream closed cleanly before ``Done`` raises the interrupted-stream error, keeping every chunk."""
         stream_route.mock(return_value=golden_stream(NO_DONE))
@@ -302,6 +308,7 @@ class TestCozeWorkflowRunHistory:
         [SUCCESS, RUNNING, "workflows/run_history_fail.json"],
         ids=["success", "running", "fail"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_history_by_ids(
         self,
         coze_client: AnyCoze,
