@@ -82,6 +82,7 @@ class TestCozeChatCreate:
         ]
         assert request.url.params["conversation_id"] == ""
 
+    @pytest.mark.covers("FR-015", "FR-017")
     async def test_create_in_existing_conversation(
         self,
         coze_client: AnyCoze,
@@ -89,13 +90,17 @@ class TestCozeChatCreate:
         sample_bot_id: str,
         sample_chat_id: str,
         sample_conversation_id: str,
+        mock_coze_api_token: str,
     ) -> None:
         """A chat in an existing conversation names it in the query string."""
         route = coze_router.post("/v3/chat").mock(return_value=golden_response(CREATED))
-        await resolve(
+        chat: Any = await resolve(
             coze_client.chat.create(bot_id=sample_bot_id, user_id="u", conversation_id=sample_conversation_id)
         )
-        assert route.calls.last.request.url.params["conversation_id"] == sample_conversation_id
+        assert chat.response.logid == LOGID
+        request = route.calls.last.request
+        assert request.url.params["conversation_id"] == sample_conversation_id
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     @pytest.mark.covers("FR-015", "FR-017")
     async def test_retrieve_sends_both_ids_in_query(
@@ -117,14 +122,16 @@ class TestCozeChatCreate:
         assert dict(request.url.params) == {"conversation_id": sample_conversation_id, "chat_id": sample_chat_id}
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
+    @pytest.mark.covers("FR-017")
     async def test_create_is_never_retried(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
         """A 5xx on ``chat.create`` surfaces at once: retrying a write could ask the bot twice."""
         route = coze_router.post("/v3/chat").mock(return_value=golden_response("errors/internal_5000.json", status=500))
-        with pytest.raises(CozeServerError):
+        with pytest.raises(CozeServerError) as caught:
             await write(coze_client, coze_calls, partial(coze_client.chat.create, bot_id=sample_bot_id, user_id="u"))
         assert route.call_count == 1
+        assert caught.value.logid == LOGID
 
 
 @pytest.mark.parity
@@ -144,6 +151,7 @@ class TestCozeChatWait:
             ),
         }
 
+    @pytest.mark.covers("FR-017")
     async def test_polls_from_created_until_completed(
         self,
         coze_client: AnyCoze,
@@ -158,6 +166,7 @@ class TestCozeChatWait:
         routes["retrieve"].mock(side_effect=[golden_response(IN_PROGRESS), golden_response(COMPLETED)])
         result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert result.chat.status == ChatStatus.COMPLETED
+        assert result.chat.response.logid == LOGID
         assert result.answer == ANSWER
         assert recorded_sleeps == [2.0, 2.0]
         assert routes["retrieve"].call_count == 2
@@ -166,6 +175,7 @@ class TestCozeChatWait:
             "chat_id": sample_chat_id,
         }
 
+    @pytest.mark.covers("FR-017")
     async def test_failed_chat_keeps_last_error(
         self,
         coze_client: AnyCoze,
@@ -178,7 +188,7 @@ class TestCozeChatWait:
         """A chat that fails stops the polling and keeps Coze's ``last_error``."""
         routes["retrieve"].mock(return_value=golden_response(FAILED))
         result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
-        assert result.chat.status == ChatStatus.FAILED
+        assert (result.chat.status, result.chat.response.logid) == (ChatStatus.FAILED, LOGID)
         assert result.chat.last_error is not None
         last_error = golden(FAILED)["data"]["last_error"]
         assert (result.chat.last_error.code, result.chat.last_error.msg) == (last_error["code"], last_error["msg"])

@@ -97,6 +97,7 @@ class TestCozeWorkflowRun:
         }
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
+    @pytest.mark.covers("FR-017")
     async def test_async_run_returns_execute_id(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
     ) -> None:
@@ -108,6 +109,7 @@ class TestCozeWorkflowRun:
             None,
             WorkflowExecuteStatus.RUNNING,
         )
+        assert outcome.logid == LOGID
         assert request_json(route.calls.last.request)["is_async"] is True
 
     @pytest.mark.covers("FR-017")
@@ -135,6 +137,7 @@ class TestCozeWorkflowRun:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert (caught.value.body, caught.value.logid) == (golden("workflows/run_not_json.json")["data"], LOGID)
 
+    @pytest.mark.covers("FR-017")
     async def test_run_is_never_retried(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -142,9 +145,9 @@ class TestCozeWorkflowRun:
         route = coze_router.post("/v1/workflow/run").mock(
             return_value=golden_response("errors/internal_5000.json", status=503)
         )
-        with pytest.raises(CozeServerError):
+        with pytest.raises(CozeServerError) as caught:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
-        assert route.call_count == 1
+        assert (route.call_count, caught.value.logid) == (1, LOGID)
 
 
 class TestCozeWorkflowStream:
@@ -346,6 +349,7 @@ class TestCozeWorkflowUntilDone:
         """The async run answers with an execute id."""
         return coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_ASYNC))
 
+    @pytest.mark.covers("FR-017")
     async def test_polls_until_success(
         self,
         coze_client: AnyCoze,
@@ -368,6 +372,7 @@ class TestCozeWorkflowUntilDone:
             WorkflowExecuteStatus.SUCCESS,
             golden(SUCCESS)["data"][0]["output"],
         )
+        assert result.response.logid == LOGID
         assert request_json(start.calls.last.request)["is_async"] is True
         assert history.call_count == 2
         assert recorded_sleeps == [2.0]
@@ -398,6 +403,7 @@ class TestCozeWorkflowUntilDone:
         assert history.call_count == 3
         assert recorded_sleeps == [2.0, 2.0]
 
+    @pytest.mark.covers("FR-017")
     async def test_async_run_without_execute_id_is_malformed(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, poll_policy: PollPolicy
     ) -> None:
@@ -405,5 +411,6 @@ class TestCozeWorkflowUntilDone:
         coze_router.post("/v1/workflow/run").mock(
             return_value=golden_response("workflows/run_async_without_execute_id.json")
         )
-        with pytest.raises(CozeMalformedResponseError, match="no execute_id"):
+        with pytest.raises(CozeMalformedResponseError, match="no execute_id") as caught:
             await workflow_until_done(coze_client, coze_calls, poll_policy, workflow_id="wf", parameters={})
+        assert caught.value.logid == LOGID
