@@ -308,10 +308,10 @@ class TestCozeWorkflowRunHistory:
 
     @pytest.mark.parametrize(
         "wire",
-        [SUCCESS, RUNNING, "workflows/run_history_fail.json"],
-        ids=["success", "running", "fail"],
+        [SUCCESS, RUNNING, "workflows/run_history_fail.json", "workflows/run_history_trimmed_surrogate.json"],
+        ids=["success", "running", "fail", "output-trimmed-mid-character"],
     )
-    @pytest.mark.covers("FR-017")
+    @pytest.mark.covers("FR-015", "FR-017")
     async def test_history_by_ids(
         self,
         coze_client: AnyCoze,
@@ -319,9 +319,13 @@ class TestCozeWorkflowRunHistory:
         coze_router: respx.MockRouter,
         sample_workflow_id: str,
         sample_execute_id: str,
+        mock_coze_api_token: str,
         wire: str,
     ) -> None:
-        """The path names the workflow, then the execution; status, error and times come back typed."""
+        """The path names the workflow, then the execution; status, output, error and times come back typed.
+
+        An output Coze trimmed in the middle of a surrogate pair (an escaped lone surrogate) arrives as sent.
+        """
         route = coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
             return_value=golden_response(wire)
         )
@@ -337,7 +341,9 @@ class TestCozeWorkflowRunHistory:
         # cozepy 0.20.0 reads the string error_code as an int ("" as 0); test_coze_wire_contract xfails that.
         assert found.error_code == int(sent["error_code"] or 0)
         assert (found.create_time, found.update_time) == (sent["create_time"], sent["update_time"])
+        assert (found.output, found.is_output_trimmed) == (sent["output"], sent["is_output_trimmed"])
         assert found.response.logid == LOGID
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
         assert route.calls.last.request.method == "GET"
 
 
