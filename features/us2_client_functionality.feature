@@ -12,7 +12,7 @@ Feature: Basic Coze Client Functionality Testing
     When tests execute client initialization
     Then both sync and async clients initialize with correct authentication
 
-  @acceptance:US2-AS2 @fr:FR-004 @fr:FR-005 @fr:FR-011 @fr:FR-013 @parity
+  @acceptance:US2-AS2 @fr:FR-004 @fr:FR-005 @fr:FR-013 @parity
   Scenario: Client properties are accessible and correct
     Given mock responses configured
     When tests verify client properties
@@ -23,3 +23,10 @@ Feature: Basic Coze Client Functionality Testing
     Given test suite configured
     When running pytest
     Then all client initialization tests pass without errors
+
+  @fr:FR-011 @parity
+  Scenario: No test request can reach Coze
+    Given no mocked response for the current user
+    When the client asks Coze for the current user
+    Then the request is refused as unmocked
+    And a real connection to Coze is refused before it opens

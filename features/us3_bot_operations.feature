@@ -18,7 +18,7 @@ Feature: Bot Operations Testing
     When retrieving bot details
     Then returns bot information with metadata and logid for debugging
 
-  @acceptance:US3-AS3 @fr:FR-006 @fr:FR-011 @fr:FR-015 @parity
+  @acceptance:US3-AS3 @fr:FR-006 @fr:FR-015 @parity
   Scenario: Bot and workspace requests use the right endpoints and authentication
     Given mock API responses
     When testing bot operations

@@ -22,7 +22,14 @@ from cozepy.model import PagedBase
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
-from coze_integration.errors import Clock, CozeIntegrationError, CozeRateLimitError, typed_errors, utc_now
+from coze_integration.errors import (
+    Clock,
+    CozeIntegrationError,
+    CozeRateLimitError,
+    CozeServerError,
+    typed_errors,
+    utc_now,
+)
 from coze_integration.settings import LOGGER_NAME
 
 T = TypeVar("T")
@@ -45,17 +52,18 @@ def _log_retry(state: RetryCallState) -> None:
 
 def _asked_wait(state: RetryCallState) -> float | None:
     exc = state.outcome.exception() if state.outcome else None
-    return exc.retry_after if isinstance(exc, CozeRateLimitError) else None
+    return exc.retry_after if isinstance(exc, CozeRateLimitError | CozeServerError) else None
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how patiently idempotent reads are retried.
 
-    ``max_retry_after`` caps what a ``Retry-After`` header may make a read wait: a longer wait
-    fails at once with the :class:`CozeRateLimitError`, whose ``retry_after`` says how long Coze
-    asked for, so the caller decides (queue the work, answer 503, ...). ``clock`` is "now" for a
-    ``Retry-After`` given as an HTTP-date.
+    ``max_retry_after`` caps what a ``Retry-After`` header (on a rate limit or a 503) may make a
+    read wait: a longer wait fails at once with the :class:`CozeRateLimitError` or
+    :class:`CozeServerError`, whose ``retry_after`` says how long Coze asked for, so the caller
+    decides (queue the work, answer 503, ...). ``clock`` is "now" for a ``Retry-After`` given as
+    an HTTP-date.
     """
 
     attempts: int = 3

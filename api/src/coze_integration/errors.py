@@ -110,6 +110,8 @@ class CozeServerError(CozeAPIRequestError):
     """Coze or a proxy in front of it failed (HTTP 5xx)."""
 
     retryable = True
+    #: Seconds a 503 answer asked the caller to wait (``Retry-After``, RFC 9110), when it said.
+    retry_after: float | None = None
 
 
 class CozeMalformedResponseError(CozeIntegrationError):
@@ -287,7 +289,10 @@ def api_error(
     cls = _class_for(code, status)
     hint = TOKEN_HINT if issubclass(cls, CozeAuthenticationError) else ""
     error = cls(code=code, msg=msg, logid=logid, target=target, http_status=status, hint=hint)
-    if isinstance(error, CozeRateLimitError) and exchange is not None:
+    # RFC 9110 defines Retry-After for 503 as well as for rate limits.
+    if exchange is not None and (
+        isinstance(error, CozeRateLimitError) or (isinstance(error, CozeServerError) and status == 503)
+    ):
         error.retry_after = retry_after_seconds(exchange.retry_after, now)
     return error
 
@@ -326,6 +331,12 @@ def translate(exc: BaseException, exchange: Exchange | None, now: Clock = utc_no
         return CozeAuthenticationError(code=None, msg=str(exc.error), logid=exc.logid, target=target, hint=TOKEN_HINT)
     if isinstance(exc, CozeAPIError):
         return _from_coze_api_error(exc, exchange, now)
+    if isinstance(exc, httpx.DecodingError):
+        # A body whose content encoding does not decode (a RequestError, not a TransportError): Coze
+        # answered, but with nothing readable.
+        target = exchange.target if exchange else "request"
+        logid = exchange.logid if exchange else None
+        return CozeMalformedResponseError(target=target, detail=f"body does not decode: {exc}", logid=logid)
     if isinstance(exc, httpx.TimeoutException):
         return CozeTimeoutError(target=describe(exc.request), reason=f"timed out ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError):

@@ -41,41 +41,70 @@ _WORKFLOW_STREAM = re.compile(r"/v1/workflow/(stream_run|stream_resume)$")
 
 
 class _Decoder:
-    """Undoes ``gzip``/``deflate`` content encoding chunk by chunk; identity passes through."""
+    """Undoes ``gzip``/``deflate`` content encoding chunk by chunk; identity passes through.
+
+    ``deflate`` is accepted both zlib-wrapped and raw, as httpx's own decoder accepts it (servers
+    send either under that name). A body that does not decode raises :class:`httpx.DecodingError`,
+    what httpx raises for the same body.
+    """
 
     def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
         self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in {"gzip", "deflate"} else None
+        self._first = True
 
     def feed(self, chunk: bytes) -> bytes:
-        return self._inflate.decompress(chunk) if self._inflate is not None else chunk
+        if self._inflate is None:
+            return chunk
+        first, self._first = self._first, False
+        try:
+            return self._inflate.decompress(chunk)
+        except zlib.error as exc:
+            if not (first and self._encoding == "deflate"):
+                raise httpx.DecodingError(f"{self._encoding} body does not decode: {exc}") from exc
+        self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, without the zlib header
+        return self.feed(chunk)
 
     def flush(self) -> bytes:
-        return self._inflate.flush() if self._inflate is not None else b""
+        if self._inflate is None:
+            return b""
+        try:
+            return self._inflate.flush()
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"{self._encoding} body does not decode: {exc}") from exc
 
 
 # --- JSON bodies -----------------------------------------------------------------------------------
 
 
-def _with_debug_url(body: Any) -> Any:
+def _with_debug_url(body: Any) -> bool:
     # Only a success answer: an error envelope must still reach cozepy's error handling unchanged.
     answered = isinstance(body, dict) and ("data" in body or "execute_id" in body) and not body.get("code")
     if answered and "debug_url" not in body:
         body["debug_url"] = ""
-    return body
+        return True
+    return False
 
 
-def _with_trim_flag(body: Any) -> Any:
+def _with_trim_flag(body: Any) -> bool:
+    changed = False
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         for history in body["data"]:
-            if isinstance(history, dict):
-                history.setdefault("is_output_trimmed", False)
-    return body
+            if isinstance(history, dict) and "is_output_trimmed" not in history:
+                history["is_output_trimmed"] = False
+                changed = True
+    return changed
 
 
 class _JsonFix:
-    """Collects a JSON body and hands it on with ``fix`` applied; anything else passes unchanged."""
+    """Collects a JSON body and hands it on with ``fix`` applied; anything else passes unchanged.
 
-    def __init__(self, fix: Callable[[Any], Any]) -> None:
+    ``fix`` changes the parsed body in place and says whether it changed anything: an unchanged
+    body goes on byte for byte, a changed one is re-encoded ASCII-only, so escapes Coze sent (a lone
+    surrogate of an output trimmed mid-character) stay escapes cozepy can read.
+    """
+
+    def __init__(self, fix: Callable[[Any], bool]) -> None:
         self._fix = fix
         self._body: list[bytes] = []
 
@@ -89,7 +118,7 @@ class _JsonFix:
             parsed = json.loads(raw)
         except ValueError:
             return raw  # not JSON: cozepy's own error handling reports it as it is
-        return json.dumps(self._fix(parsed), ensure_ascii=False).encode()
+        return json.dumps(parsed).encode() if self._fix(parsed) else raw
 
 
 # --- event streams ---------------------------------------------------------------------------------
@@ -101,7 +130,7 @@ class _EventFilter:
     def __init__(self, *, drop_ids: bool, drop_events: frozenset[str]) -> None:
         self._dropped_fields = ("retry:", "id:") if drop_ids else ("retry:",)
         self._drop_events = drop_events
-        self._tail = b""
+        self._pending: list[bytes] = []  # the unfinished line's parts, joined once the line ends
         self._event: list[bytes] = []
 
     def _keep(self, line: bytes) -> bool:
@@ -116,7 +145,15 @@ class _EventFilter:
         return False
 
     def feed(self, chunk: bytes) -> bytes:
-        *lines, self._tail = (self._tail + chunk).split(b"\n")
+        # Only the new chunk is searched for line ends, so a long line costs its length, not its
+        # length times the number of chunks it came in.
+        if b"\n" not in chunk:
+            if chunk:
+                self._pending.append(chunk)
+            return b""
+        *lines, rest = chunk.split(b"\n")
+        lines[0] = b"".join([*self._pending, lines[0]])
+        self._pending = [rest] if rest else []
         out: list[bytes] = []
         for line in lines:
             if line.rstrip(b"\r"):
@@ -130,8 +167,8 @@ class _EventFilter:
 
     def flush(self) -> bytes:
         """What arrived of an unfinished event: cozepy then sees the stream end where it ended."""
-        event, tail = self._event, self._tail
-        self._event, self._tail = [], b""
+        event, tail = self._event, b"".join(self._pending)
+        self._event, self._pending = [], []
         if tail and self._keep(tail):
             event = [*event, tail]
         if not event or self._dropped(event):

@@ -39,16 +39,19 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
 class WorkflowLogFilter:
     """Which runs to keep. Every criterion left empty matches everything.
 
+    ``statuses`` may be any iterable (a generator included); it is read once, into a frozenset.
     ``created_from`` and ``created_to`` bound the run's creation time inclusively and must be
     timezone-aware: Coze reports Unix timestamps, which name an instant, not a wall-clock time.
     """
 
-    statuses: frozenset[WorkflowExecuteStatus] = frozenset()
+    statuses: Iterable[WorkflowExecuteStatus] = frozenset()
     created_from: datetime | None = None
     created_to: datetime | None = None
     keyword: str | None = None
 
     def __post_init__(self) -> None:
+        # Matching tests membership once per entry: a one-shot iterable would be used up by the first.
+        object.__setattr__(self, "statuses", frozenset(self.statuses))
         start = _aware("created_from", self.created_from)
         end = _aware("created_to", self.created_to)
         if start is not None and end is not None and start > end:

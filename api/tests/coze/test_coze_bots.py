@@ -17,10 +17,12 @@ from coze_integration.errors import CozeNotFoundError, CozePermissionError, Coze
 from tests.coze.parity import AnyCoze, collect, read, read_items_into, resolve
 from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 
+# Every test below checks the bot operation, the token it was sent with and the logid it came back with.
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
 
 BOTS_PATH = "/v1/space/published_bots_list"
-PAGES = [f"bots/published_bots_list_page{n}.json" for n in (1, 2, 3)]
+PAGES = ["bots/published_bots_list_page1_of_2.json", "bots/published_bots_list_page2_of_2.json"]
+ONE_PAGE, EMPTY = "bots/published_bots_list_one_page.json", "bots/published_bots_list_empty.json"
 IDS = [bot["bot_id"] for page in PAGES for bot in golden(page)["data"]["space_bots"]]
 #: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
 PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
@@ -46,51 +48,59 @@ class TestCozeBotsList:
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     async def test_starting_page_is_sent_as_is(
-        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str, mock_coze_api_token: str
     ) -> None:
-        """Asking for page 3 sends ``page_index=3``, not an off-by-one neighbour."""
-        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(PAGES[2]))
-        page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2, page_num=3))
-        assert page.page_num == 3
-        assert route.calls.last.request.url.params["page_index"] == "3"
-        assert page.has_more is False
+        """Asking for page 2 sends ``page_index=2``, not an off-by-one neighbour."""
+        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(PAGES[1]))
+        page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2, page_num=2))
+        assert (page.page_num, page.has_more, page.response.logid) == (2, False, LOGID)
+        request = route.calls.last.request
+        assert request.url.params["page_index"] == "2"
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     @pytest.mark.parametrize(
-        ("total", "page_size", "has_more"),
-        [(3, 2, True), (2, 2, False), (0, 20, False), (21, 20, True)],
-        ids=["one-more-page", "exactly-full", "empty-workspace", "one-over"],
+        ("name", "page_num", "page_size", "has_more"),
+        [(PAGES[0], 1, 2, True), (ONE_PAGE, 1, 2, False), (EMPTY, 1, 20, False), (PAGES[1], 2, 2, False)],
+        ids=["one-more-page", "exactly-full", "empty-workspace", "last-page"],
     )
     async def test_has_more_follows_total(
         self,
         coze_client: AnyCoze,
         coze_router: respx.MockRouter,
         sample_workspace_id: str,
-        total: int,
+        mock_coze_api_token: str,
+        name: str,
+        page_num: int,
         page_size: int,
         has_more: bool,
     ) -> None:
         """``has_more`` is true exactly when ``total`` exceeds the pages read so far."""
-        name = PAGES[0] if total else "bots/published_bots_list_empty.json"
-        coze_router.get(BOTS_PATH).mock(return_value=golden_response(name, changes={"data.total": total}))
-        page: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=page_size))
-        assert (page.has_more, page.total) == (has_more, total)
+        route = coze_router.get(BOTS_PATH).mock(return_value=golden_response(name))
+        page: Any = await resolve(
+            coze_client.bots.list(space_id=sample_workspace_id, page_size=page_size, page_num=page_num)
+        )
+        assert (page.has_more, page.total) == (has_more, golden(name)["data"]["total"])
+        assert page.response.logid == LOGID
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     async def test_iterating_requests_each_following_page(
-        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str, mock_coze_api_token: str
     ) -> None:
-        """Iterating the pager yields every bot and requests pages 2 and 3 in turn."""
+        """Iterating the pager yields every bot and requests page 2 after page 1, each with the token."""
         route = coze_router.get(BOTS_PATH).mock(side_effect=[golden_response(page) for page in PAGES])
         first: Any = await resolve(coze_client.bots.list(space_id=sample_workspace_id, page_size=2))
         bots = await collect(first)
         assert [bot.bot_id for bot in bots] == IDS
-        assert [call.request.url.params["page_index"] for call in route.calls] == ["1", "2", "3"]
+        assert first.response.logid == LOGID
+        assert [call.request.url.params["page_index"] for call in route.calls] == ["1", "2"]
+        assert {call.request.headers["Authorization"] for call in route.calls} == {f"Bearer {mock_coze_api_token}"}
 
 
 class TestCozeBotsRetrieve:
     """``bots.retrieve`` returns the bot's metadata and the logid."""
 
     async def test_retrieve_returns_metadata_and_logid(
-        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str, mock_coze_api_token: str
     ) -> None:
         """Every metadata field arrives typed, and the response logid reaches the caller."""
         route = coze_router.get("/v1/bot/get_online_info").mock(
@@ -102,6 +112,7 @@ class TestCozeBotsRetrieve:
         assert_lossless(bot, wire)
         assert bot.response.logid == LOGID
         assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     @pytest.mark.parametrize(
         ("wire", "error"),
@@ -114,6 +125,7 @@ class TestCozeBotsRetrieve:
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         sample_bot_id: str,
+        mock_coze_api_token: str,
         wire: str,
         error: type[Exception],
     ) -> None:
@@ -125,6 +137,7 @@ class TestCozeBotsRetrieve:
         assert getattr(caught.value, "code", None) == golden(wire)["code"]
         assert getattr(caught.value, "logid", None) == LOGID
         assert route.call_count == 1
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
 
 class TestCozeBotsLaterPages:
@@ -132,7 +145,7 @@ class TestCozeBotsLaterPages:
 
     PAGE_1 = "bots/published_bots_list_page1_of_2.json"
     PAGE_2 = "bots/published_bots_list_page2_of_2.json"
-    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+    LIMITED = "errors/rate_limited_4013.json"
 
     def _bot_ids(self, *names: str) -> list[str]:
         return [bot["bot_id"] for name in names for bot in golden(name)["data"]["space_bots"]]
@@ -144,8 +157,13 @@ class TestCozeBotsLaterPages:
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_workspace_id: str,
+        mock_coze_api_token: str,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """Page 2 answered 429 with ``Retry-After: 1`` is fetched again after 1 s, and every bot arrives."""
+        """Page 2 answered 429 with ``Retry-After: 1`` is fetched again after 1 s, and every bot arrives.
+
+        The retry's log line names page 2's logid, so the throttled request can be traced.
+        """
         route = coze_router.get(BOTS_PATH).mock(
             side_effect=[
                 golden_response(self.PAGE_1),
@@ -162,6 +180,8 @@ class TestCozeBotsLaterPages:
             {"space_id": sample_workspace_id, "page_size": "2", "page_index": page} for page in ("1", "2", "2")
         ]
         assert recorded_sleeps == [1.0]
+        assert {call.request.headers["Authorization"] for call in route.calls} == {f"Bearer {mock_coze_api_token}"}
+        assert f"logid={PAGE_2_LOGID}" in caplog.text
 
     async def test_page_two_failure_is_the_typed_error(
         self,
@@ -170,6 +190,7 @@ class TestCozeBotsLaterPages:
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_workspace_id: str,
+        mock_coze_api_token: str,
     ) -> None:
         """A page 2 that stays rate-limited raises the rate-limit error with page 2's logid, after page 1's bots."""
         limited = golden_response(self.LIMITED, status=429, headers={"Retry-After": "1"}, logid=PAGE_2_LOGID)
@@ -185,3 +206,4 @@ class TestCozeBotsLaterPages:
         assert "page_index=2" in error.target
         assert route.call_count == 4, "page 1 once, page 2 on each of the three attempts"
         assert recorded_sleeps == [1.0, 1.0]
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"

@@ -15,7 +15,7 @@ from cozepy import AsyncCoze, ChatEventType, ChatStatus
 from tests.coze.parity import AnyCoze, collect, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016")]
 
 CREATED, IN_PROGRESS = ChatEventType.CONVERSATION_CHAT_CREATED, ChatEventType.CONVERSATION_CHAT_IN_PROGRESS
 DELTA, MESSAGE_DONE = ChatEventType.CONVERSATION_MESSAGE_DELTA, ChatEventType.CONVERSATION_MESSAGE_COMPLETED
@@ -90,6 +90,7 @@ class TestCozeChatStreamEvents:
         [sent] = [event for event in golden_events(UNKNOWN) if event.event == "conversation.chat.sparkle"]
         assert (unknown.unknown["event"], unknown.unknown["data"]) == (sent.event, sent.data)
 
+    @pytest.mark.covers("FR-017")
     async def test_logid_is_available(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """The logid reaches the caller: on the sync stream at once, on every event for both."""
         stream_route.mock(return_value=golden_stream(OK))
@@ -112,6 +113,7 @@ class TestCozeChatStreamTranscript:
         ],
         ids=["ok", "failed", "unknown-event"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_transcript_fields(
         self,
         coze_client: AnyCoze,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import socket
 import ssl
 import tomllib
 from collections.abc import Iterator
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import cozepy
+import httpcore
 import httpx
 import pytest
 import respx
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
 from packaging.requirements import Requirement
+from respx.models import AllMockedAssertionError
 
 import coze_integration
 from coze_integration import clients, errors
@@ -37,7 +40,7 @@ from coze_integration.clients import (
 )
 from coze_integration.errors import CozeAuthenticationError, CozeIntegrationError, CozeVersionConflictError
 from coze_integration.settings import LOGGER_NAME, CozeSettings, configure_logging
-from tests.coze.parity import AnyCoze, authenticate, bearer_token, build_client
+from tests.coze.parity import AnyCoze, authenticate, bearer_token, build_client, resolve
 from tests.coze.wire import LOGID, golden, golden_response
 
 
@@ -58,7 +61,7 @@ def restore_log_levels() -> Iterator[None]:
 
 
 @pytest.mark.parity
-@pytest.mark.covers("FR-004", "FR-005", "FR-015")
+@pytest.mark.covers("FR-004", "FR-005")
 class TestCozeClientInit:
     """Both factories build the right client with token auth."""
 
@@ -72,6 +75,7 @@ class TestCozeClientInit:
         assert coze_client._base_url == mock_coze_base_url
 
     @pytest.mark.asyncio
+    @pytest.mark.covers("FR-015")
     async def test_token_is_sent_as_bearer(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, users_me: respx.Route, mock_coze_api_token: str
     ) -> None:
@@ -95,7 +99,7 @@ class TestCozeClientCredentialCheck:
     """``verify_credentials`` authenticates with GET /v1/users/me."""
 
     async def test_valid_token_returns_account_with_logid(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, users_me: respx.Route
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, users_me: respx.Route, mock_coze_api_token: str
     ) -> None:
         """A valid token returns the account, and the logid reaches the caller."""
         user = await authenticate(coze_client, coze_calls)
@@ -109,6 +113,7 @@ class TestCozeClientCredentialCheck:
         assert user.response.logid == LOGID
         assert users_me.call_count == 1
         assert users_me.calls.last.request.method == "GET"
+        assert users_me.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     async def test_rejected_token_raises_authentication_error(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, mock_coze_api_token: str
@@ -125,6 +130,7 @@ class TestCozeClientCredentialCheck:
         assert "GET /v1/users/me" in str(error)
         assert mock_coze_api_token not in str(error) + repr(error)
         assert route.call_count == 1, "an authentication failure must not be retried"
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
 
 @pytest.mark.parity
@@ -382,3 +388,30 @@ class TestCozeClientPublicAPI:
             assert isinstance(node, ast.ImportFrom), ast.unparse(node)
             assert node.module == "coze_integration", ast.unparse(node)
             assert {alias.name for alias in node.names} <= set(coze_integration.__all__), ast.unparse(node)
+
+
+@pytest.mark.covers("FR-011")
+class TestCozeClientNetworkGuard:
+    """No test can reach Coze: an unmocked request is refused, and so is a real connection below respx."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    async def test_unmocked_request_is_refused(self, coze_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """A request no route answers fails as unmocked instead of going out."""
+        with pytest.raises(AllMockedAssertionError, match=r"/v1/users/me.*not mocked"):
+            await resolve(coze_client.users.me())
+
+    def test_real_connection_is_refused(self) -> None:
+        """Opening a socket, or sending through httpx's own connection pool, hits the guard of ``tests/conftest.py``."""
+        refused = "tests must not open network connections"
+        with pytest.raises(RuntimeError, match=refused):
+            socket.create_connection(("api.coze.cn", 443))
+        with pytest.raises(RuntimeError, match=refused), httpcore.ConnectionPool() as pool:
+            pool.request("GET", "https://api.coze.cn/v1/users/me")
+
+    @pytest.mark.asyncio
+    async def test_real_async_connection_is_refused(self) -> None:
+        """The async connection pool that ``AsyncCoze`` sends through is refused the same way."""
+        with pytest.raises(RuntimeError, match="tests must not open network connections"):
+            async with httpcore.AsyncConnectionPool() as pool:
+                await pool.request("GET", "https://api.coze.cn/v1/users/me")

@@ -20,7 +20,7 @@ from tests.coze.wire import LOGID, assert_lossless, golden, golden_response, req
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012")]
 
-LIST_PAGES = ["conversations/list_page1.json", "conversations/list_last_page.json"]
+LIST_PAGES = ["conversations/list_page1_has_more.json", "conversations/list_page2_last.json"]
 MESSAGES = "conversations/message_list_ok.json"
 #: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
 PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
@@ -159,11 +159,11 @@ class TestCozeConversationsLaterPages:
         sample_bot_id: str,
     ) -> None:
         """Page 2 answered 502 is fetched again with the same ``page_num=2``, and every conversation arrives."""
-        pages = ("conversations/list_page1_has_more.json", "conversations/list_page2_last.json")
+        pages = LIST_PAGES
         route = coze_router.get("/v1/conversations").mock(
             side_effect=[
                 golden_response(pages[0]),
-                golden_response("conversations/list_page2_server_error.json", status=502, logid=PAGE_2_LOGID),
+                golden_response("errors/internal_5000.json", status=502, logid=PAGE_2_LOGID),
                 golden_response(pages[1]),
             ]
         )
@@ -192,7 +192,7 @@ class TestCozeConversationsLaterPages:
     ) -> None:
         """A message page 2 that stays rate-limited raises the rate-limit error with its logid, after page 1."""
         first = golden("conversations/message_list_page1_has_more.json")
-        limited = golden_response("conversations/message_list_page2_rate_limited.json", status=429, logid=PAGE_2_LOGID)
+        limited = golden_response("errors/rate_limited_4013.json", status=429, logid=PAGE_2_LOGID)
         route = coze_router.post("/v1/conversation/message/list").mock(
             side_effect=[golden_response("conversations/message_list_page1_has_more.json"), limited, limited, limited]
         )

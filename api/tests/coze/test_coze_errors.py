@@ -32,7 +32,7 @@ from coze_integration.errors import (
 from tests.coze.parity import AnyCoze, read, resolve, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-011", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity]
 
 RETRIEVE = "/v1/bot/get_online_info"
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
@@ -94,6 +94,7 @@ class TestCozeErrorsTranslation:
             "error-message-only",
         ],
     )
+    @pytest.mark.covers("FR-017")
     async def test_answer_maps_to_class(
         self,
         coze_client: AnyCoze,
@@ -138,6 +139,7 @@ class TestCozeErrorsBadInput:
             "huge-body",
         ],
     )
+    @pytest.mark.covers("FR-017")
     async def test_malformed_answer(
         self,
         coze_client: AnyCoze,
@@ -164,6 +166,7 @@ class TestCozeErrorsBadInput:
         ],
         ids=["truncated-sse-stream", "sse-stream-breaks-mid-read"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_broken_stream(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, answer: Callable[[], httpx.Response]
     ) -> None:
@@ -174,11 +177,12 @@ class TestCozeErrorsBadInput:
         assert caught.value.partial.text == ANSWER
         assert caught.value.logid == LOGID
 
+    @pytest.mark.covers("FR-017")
     async def test_unknown_enum_value_is_kept(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
     ) -> None:
         """An enum value Coze added later is kept, with cozepy's warning, rather than failing the call."""
-        coze_router.post("/v3/chat/retrieve").mock(
+        coze_router.route(path="/v3/chat/retrieve").mock(
             return_value=golden_response("chat/retrieve_in_progress.json", changes={"data.status": "paused"})
         )
         with pytest.warns(UserWarning, match="Unknown ChatStatus value: paused"):
@@ -227,6 +231,7 @@ class TestCozeErrorsPermission:
     """A valid token without access gets its own error, not an authentication error with a token hint."""
 
     @pytest.mark.parametrize("status", [200, 403], ids=["code-4101-http-200", "code-4101-http-403"])
+    @pytest.mark.covers("FR-017")
     async def test_permission_error_is_not_authentication(
         self,
         coze_client: AnyCoze,

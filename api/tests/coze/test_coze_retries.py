@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import format_datetime
 from functools import partial
@@ -224,14 +225,38 @@ class TestCozeRetriesWrites:
         assert (route.call_count, recorded_sleeps) == (1, [])
 
 
-class TestCozeRetriesRetryAfter:
-    """``Retry-After`` in either RFC 9110 form is honoured up to a cap; unusable values fall back to the backoff."""
+@dataclass(frozen=True)
+class Throttle:
+    """An answer that may carry ``Retry-After`` (RFC 9110: a rate limit or a 503) and the error it becomes."""
 
-    LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+    golden: str
+    status: int
+    error: type[CozeRateLimitError | CozeServerError]
+
+    def answer(self, retry_after: str) -> httpx.Response:
+        """The golden error answer with this ``Retry-After``."""
+        return golden_response(self.golden, status=self.status, headers={"Retry-After": retry_after})
+
+
+class TestCozeRetriesRetryAfter:
+    """``Retry-After`` in either RFC 9110 form is honoured up to a cap; unusable values fall back to the backoff.
+
+    It is read on a rate limit and on a 503 alike.
+    """
+
     PAGE = "bots/published_bots_list_page1_of_2.json"
 
-    def _limited(self, retry_after: str) -> httpx.Response:
-        return golden_response(self.LIMITED, status=429, headers={"Retry-After": retry_after})
+    @pytest.fixture(
+        params=[
+            Throttle("errors/rate_limited_4013.json", 429, CozeRateLimitError),
+            Throttle("errors/internal_5000.json", 503, CozeServerError),
+        ],
+        ids=["429-code-4013", "503-code-5000"],
+    )
+    def throttle(self, request: pytest.FixtureRequest) -> Throttle:
+        """A rate limit or a 503: both may say how long to wait."""
+        answer: Throttle = request.param
+        return answer
 
     async def _list(self, client: AnyCoze, calls: CozeCalls, workspace_id: str) -> Any:
         return await read(client, calls, partial(client.bots.list, space_id=workspace_id, page_size=2))
@@ -251,19 +276,39 @@ class TestCozeRetriesRetryAfter:
     async def test_usable_hint_is_the_delay(
         self,
         coze_client: AnyCoze,
+        throttle: Throttle,
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_workspace_id: str,
+        mock_coze_api_token: str,
         retry_after: str,
         expected_delay: float,
     ) -> None:
         """Delay-seconds and an HTTP-date (counted from the policy's clock) both set the wait before the retry."""
-        route = coze_router.get(BOTS_LIST).mock(side_effect=[self._limited(retry_after), golden_response(self.PAGE)])
+        route = coze_router.get(BOTS_LIST).mock(side_effect=[throttle.answer(retry_after), golden_response(self.PAGE)])
         page = await self._list(coze_client, coze_calls, sample_workspace_id)
         assert [bot.bot_id for bot in page.items] == [bot["bot_id"] for bot in golden(self.PAGE)["data"]["space_bots"]]
+        assert page.response.logid == LOGID
         assert recorded_sleeps == [expected_delay]
         assert route.call_count == 2
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    @pytest.mark.asyncio
+    async def test_other_5xx_keep_the_backoff(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        recorded_sleeps: list[float],
+        sample_workspace_id: str,
+    ) -> None:
+        """RFC 9110 does not define ``Retry-After`` for a 500: the read waits the normal backoff."""
+        failed = golden_response("errors/internal_5000.json", status=500, headers={"Retry-After": "3"})
+        coze_router.get(BOTS_LIST).mock(side_effect=[failed, golden_response(self.PAGE)])
+        await self._list(coze_client, coze_calls, sample_workspace_id)
+        [delay] = recorded_sleeps
+        assert 0.5 <= delay <= 1.0
 
     @pytest.mark.asyncio
     @pytest.mark.parametrize(
@@ -274,6 +319,7 @@ class TestCozeRetriesRetryAfter:
     async def test_unusable_hint_falls_back_to_backoff(
         self,
         coze_client: AnyCoze,
+        throttle: Throttle,
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
@@ -281,7 +327,7 @@ class TestCozeRetriesRetryAfter:
         retry_after: str,
     ) -> None:
         """A negative, non-finite, unparsable or past value is no hint: the read waits the normal backoff."""
-        coze_router.get(BOTS_LIST).mock(side_effect=[self._limited(retry_after), golden_response(self.PAGE)])
+        coze_router.get(BOTS_LIST).mock(side_effect=[throttle.answer(retry_after), golden_response(self.PAGE)])
         await self._list(coze_client, coze_calls, sample_workspace_id)
         [delay] = recorded_sleeps
         assert 0.5 <= delay <= 1.0
@@ -295,6 +341,7 @@ class TestCozeRetriesRetryAfter:
     async def test_wait_over_the_cap_fails_at_once(
         self,
         coze_client: AnyCoze,
+        throttle: Throttle,
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
@@ -303,13 +350,15 @@ class TestCozeRetriesRetryAfter:
         asked: float,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """Asked to wait longer than the cap, the read raises the rate-limit error at once, carrying ``retry_after``."""
-        route = coze_router.get(BOTS_LIST).mock(return_value=self._limited(retry_after))
-        with caplog.at_level(logging.WARNING, logger=LOGGER_NAME), pytest.raises(CozeRateLimitError) as caught:
+        """Asked to wait longer than the cap, the read raises its error at once, carrying ``retry_after``."""
+        route = coze_router.get(BOTS_LIST).mock(return_value=throttle.answer(retry_after))
+        with caplog.at_level(logging.WARNING, logger=LOGGER_NAME), pytest.raises(throttle.error) as caught:
             await self._list(coze_client, coze_calls, sample_workspace_id)
         records = [record for record in caplog.records if record.name == LOGGER_NAME]
         error = caught.value
-        assert (error.code, error.http_status, error.retry_after, error.logid) == (4013, 429, asked, LOGID)
+        assert isinstance(error, CozeRateLimitError | CozeServerError)
+        code = golden(throttle.golden)["code"]
+        assert (error.code, error.http_status, error.retry_after, error.logid) == (code, throttle.status, asked, LOGID)
         assert (route.call_count, recorded_sleeps) == (1, [])
         assert dict(route.calls.last.request.url.params)["space_id"] == sample_workspace_id
         assert [r.getMessage() for r in records] == [
@@ -320,6 +369,7 @@ class TestCozeRetriesRetryAfter:
     async def test_cap_comes_from_the_policy(
         self,
         coze_client: AnyCoze,
+        throttle: Throttle,
         coze_router: respx.MockRouter,
         fake_clock: FakeClock,
         sample_workspace_id: str,
@@ -328,7 +378,7 @@ class TestCozeRetriesRetryAfter:
         policy = RetryPolicy(
             max_retry_after=60.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock.utc
         )
-        coze_router.get(BOTS_LIST).mock(side_effect=[self._limited("30"), golden_response(self.PAGE)])
+        coze_router.get(BOTS_LIST).mock(side_effect=[throttle.answer("30"), golden_response(self.PAGE)])
         await self._list(coze_client, CozeCalls(policy), sample_workspace_id)
         assert fake_clock.slept == [30.0]
 

@@ -27,7 +27,7 @@ from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_r
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016")]
 
 OK_STREAM = golden_text("chat/stream_ok.sse")
 WORKFLOW_STREAM = golden_text("workflows/stream_ok.sse")
@@ -54,6 +54,7 @@ class TestCozeStreamErrorEvents:
         ],
         ids=["json-payload", "plain-payload"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_error_event(
         self, coze_client: AnyCoze, chat_route: respx.Route, data: str, code: int | None, msg: str
     ) -> None:
@@ -82,6 +83,7 @@ class TestCozeStreamMalformedEvents:
         # Comment and retry: lines are standard SSE; the wire repairs drop them (test_coze_wire_contract).
         ids=["repeated-field", "invalid-json", "json-of-wrong-shape"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_malformed_line(self, coze_client: AnyCoze, chat_route: respx.Route, tail: str, line: str) -> None:
         """The error quotes the offending line or data, keeps the logid and the answer so far."""
         chat_route.mock(return_value=event_stream(DELTAS + tail))
@@ -99,6 +101,7 @@ class TestCozeStreamMalformedEvents:
         assert caught.value.line == "x" * CozeMalformedEventError.MAX_LINE
         assert len(str(caught.value)) < 400
 
+    @pytest.mark.covers("FR-017")
     async def test_missing_content_type(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A stream response without ``content-type`` raises a typed error, not cozepy's ``TypeError``."""
         chat_route.mock(return_value=event_stream(OK_STREAM, content_type=None))
@@ -121,6 +124,7 @@ class TestCozeStreamInterruptions:
         ],
         ids=["ends-without-completion", "ends-mid-event", "connection-drops", "connection-drops-mid-event"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_partial_transcript_survives(
         self,
         coze_client: AnyCoze,
@@ -144,6 +148,7 @@ class TestCozeStreamInterruptions:
         assert not isinstance(caught.value, CozeStreamInterruptedError)
         assert caught.value.target.startswith("POST /v3/chat")
 
+    @pytest.mark.covers("FR-017")
     async def test_json_error_instead_of_stream(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A JSON error answer to a stream request is the API error it is, with its code and logid."""
         chat_route.mock(return_value=golden_response("errors/bad_request_4000.json"))
@@ -160,6 +165,7 @@ class TestCozeWorkflowStreamFailures:
         """POST /v1/workflow/stream_run, answered by each test."""
         return coze_router.post("/v1/workflow/stream_run")
 
+    @pytest.mark.covers("FR-017")
     async def test_connection_drop_keeps_progress(self, coze_client: AnyCoze, workflow_route: respx.Route) -> None:
         """A dropped connection raises an interrupted error holding the messages received."""
         workflow_route.mock(return_value=event_stream(FIRST_WORKFLOW_EVENT, cut=True))
@@ -179,6 +185,7 @@ class TestCozeWorkflowStreamFailures:
         ],
         ids=["non-integer-id", "invalid-json"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_malformed_event_keeps_progress(
         self, coze_client: AnyCoze, workflow_route: respx.Route, tail: str, line: str
     ) -> None:
@@ -199,6 +206,7 @@ class TestCozeWorkflowStreamEnds:
         """POST /v1/workflow/stream_run, answered by each test."""
         return coze_router.post("/v1/workflow/stream_run")
 
+    @pytest.mark.covers("FR-017")
     async def test_node_seq_id_that_is_not_a_number_is_malformed(
         self, coze_client: AnyCoze, workflow_route: respx.Route
     ) -> None:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 
+from tests.coze.test_coze_wire_contract import _disagreement
 from tests.coze.wire import LOGID, WIRE_DIR, assert_lossless, catalogue, golden, golden_response, with_changes
+
+# One path convention per source: the repository (or docs mirror) a path is read in, and how it is written.
+SOURCE_PATHS = {
+    "GO": re.compile(r"[a-z0-9_]+\.go"),  # coze-dev/coze-go, a file at the repository root
+    "JS": re.compile(r"packages/coze-js/(src|test)/[\w/.-]+\.ts"),  # coze-dev/coze-js, from the repository root
+    "CSDK": re.compile(r"packages/chat-sdk/src/[\w/.-]+\.ts"),  # coze-js's chat SDK, from the repository root
+    "JAVA": re.compile(r"(client|service)/[\w/]+\.java"),  # coze-dev/coze-java, under com/coze/openapi/
+    "DOCS": re.compile(r"[a-z0-9_]+\.md"),  # coze-dev/coze-sdk-gen docs/api-markdown/<page>.md
+}
 
 
 class TestCozeWireCatalogue:
@@ -27,6 +40,16 @@ class TestCozeWireCatalogue:
             assert entry.case, entry
             assert entry.sources, entry
             assert not any("cozepy" in source.lower() for source in entry.sources), entry
+
+    def test_every_source_names_its_repository_and_a_path_in_its_convention(self) -> None:
+        """``KIND path[ / path...][ (what it confirms)]``, each path written the one way its repository uses."""
+        for entry in catalogue():
+            for source in entry.sources:
+                kind, _, rest = source.partition(" ")
+                assert kind in SOURCE_PATHS, (entry.file, source)
+                paths = rest.split(" (", 1)[0].split(" / ")
+                for path in paths:
+                    assert SOURCE_PATHS[kind].fullmatch(path), (entry.file, source, path)
 
 
 class TestCozeWireHelper:
@@ -62,3 +85,36 @@ class TestCozeWireHelper:
         ):
             with pytest.raises(AssertionError, match=where):
                 assert_lossless(parsed, wire)
+
+
+class TestCozeWireDisagreementMarker:
+    """A known-disagreement xfail accepts only the failure it names; a broken test errors instead."""
+
+    def test_expected_failure_is_reported_as_the_xfail(self) -> None:
+        """The named exception type becomes the one-line failure the strict xfail expects."""
+
+        @_disagreement("misreads something", AssertionError)
+        async def known() -> None:
+            raise AssertionError("data.x was dropped")
+
+        with pytest.raises(pytest.fail.Exception, match=r"AssertionError: data\.x was dropped"):
+            asyncio.run(known())
+
+    @pytest.mark.parametrize(
+        ("named", "broken"),
+        [
+            (AssertionError, NameError("name 'golden_nme' is not defined")),
+            (AssertionError, KeyError("no route for GET /v1/bots")),
+            (Exception, KeyError("a subclass of the named type is not it")),
+        ],
+        ids=["typo", "route-mismatch", "subclass"],
+    )
+    def test_any_other_exception_errors(self, named: type[Exception], broken: Exception) -> None:
+        """A typo or a route mismatch (any other exception type) escapes, so the xfail cannot hide it."""
+
+        @_disagreement("rejects something", named)
+        async def broken_test() -> None:
+            raise broken
+
+        with pytest.raises(type(broken)):
+            asyncio.run(broken_test())

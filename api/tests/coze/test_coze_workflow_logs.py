@@ -266,6 +266,22 @@ class TestCozeWorkflowLogsStatusIterables:
         assert [entry.status for entry in result.entries] == [F, F]
         assert all(route.call_count == 1 for route in histories.values())
 
+    @pytest.mark.asyncio
+    async def test_generator_given_to_the_filter_itself(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        histories: dict[str, respx.Route],
+    ) -> None:
+        """A generator passed straight to ``WorkflowLogFilter`` is read once: every entry is matched against it."""
+        log_filter = WorkflowLogFilter(statuses=(status for status in [F]))
+        assert log_filter.statuses == frozenset({F})
+        result = await workflow_logs(
+            coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=list(RUNS), log_filter=log_filter
+        )
+        assert [entry.execute_id for entry in result.entries] == ["e4", "e2"]
+        assert all(route.call_count == 1 for route in histories.values())
+
     def test_unknown_status_in_a_generator_is_named(self) -> None:
         """An unknown name read from a generator is still reported, and the known ones are not."""
         with pytest.raises(CozeInvalidQueryError, match=r"unknown status \['Done'\]"):

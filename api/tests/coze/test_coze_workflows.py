@@ -55,7 +55,7 @@ ERROR_EVENT = "workflows/stream_run_error_event.sse"
 INTERRUPT = "workflows/stream_interrupt.sse"
 NO_DONE = "workflows/stream_run_no_done.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010", "FR-012", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010", "FR-012")]
 
 
 RUN_OK, RUN_ASYNC = "workflows/run_ok.json", "workflows/run_async.json"
@@ -69,6 +69,7 @@ def _history_path(workflow_id: str, execute_id: str) -> str:
 class TestCozeWorkflowRun:
     """``workflows.runs.create`` through the project's ``run_workflow``."""
 
+    @pytest.mark.covers("FR-017")
     async def test_blocking_run_decodes_output(
         self,
         coze_client: AnyCoze,
@@ -96,6 +97,7 @@ class TestCozeWorkflowRun:
         }
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
+    @pytest.mark.covers("FR-017")
     async def test_async_run_returns_execute_id(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
     ) -> None:
@@ -107,8 +109,10 @@ class TestCozeWorkflowRun:
             None,
             WorkflowExecuteStatus.RUNNING,
         )
+        assert outcome.logid == LOGID
         assert request_json(route.calls.last.request)["is_async"] is True
 
+    @pytest.mark.covers("FR-017")
     async def test_blocking_run_with_empty_output_has_finished(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -123,6 +127,7 @@ class TestCozeWorkflowRun:
         assert (outcome.debug_url, outcome.logid) == (answer["debug_url"], LOGID)
         assert request_json(route.calls.last.request)["is_async"] is False
 
+    @pytest.mark.covers("FR-017")
     async def test_output_that_is_not_json_is_kept_in_the_error(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -132,6 +137,7 @@ class TestCozeWorkflowRun:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert (caught.value.body, caught.value.logid) == (golden("workflows/run_not_json.json")["data"], LOGID)
 
+    @pytest.mark.covers("FR-017")
     async def test_run_is_never_retried(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -139,9 +145,9 @@ class TestCozeWorkflowRun:
         route = coze_router.post("/v1/workflow/run").mock(
             return_value=golden_response("errors/internal_5000.json", status=503)
         )
-        with pytest.raises(CozeServerError):
+        with pytest.raises(CozeServerError) as caught:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
-        assert route.call_count == 1
+        assert (route.call_count, caught.value.logid) == (1, LOGID)
 
 
 class TestCozeWorkflowStream:
@@ -153,6 +159,7 @@ class TestCozeWorkflowStream:
         return coze_router.post("/v1/workflow/stream_run")
 
     @pytest.mark.parametrize("recording", [END_CHUNKS, "workflows/stream_ok.sse"], ids=["three-chunks", "two-chunks"])
+    @pytest.mark.covers("FR-017")
     async def test_output_is_the_end_nodes_chunks_joined(
         self,
         coze_client: AnyCoze,
@@ -191,6 +198,7 @@ class TestCozeWorkflowStream:
     @pytest.mark.parametrize(
         "serve", [golden_stream, lambda name: event_stream(golden_text(name), cut=True)], ids=["ends", "then-drops"]
     )
+    @pytest.mark.covers("FR-017")
     async def test_error_event_raises_with_partial_progress(
         self,
         coze_client: AnyCoze,
@@ -238,6 +246,7 @@ class TestCozeWorkflowStream:
         assert progress.interrupt.node_title == interrupt["node_title"]
         assert [m.content for m in progress.messages] == [m["content"] for m in message_data(INTERRUPT)]
 
+    @pytest.mark.covers("FR-017")
     async def test_stream_without_done_is_interrupted(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """A stream closed cleanly before ``Done`` raises the interrupted-stream error, keeping every chunk."""
         stream_route.mock(return_value=golden_stream(NO_DONE))
@@ -299,9 +308,10 @@ class TestCozeWorkflowRunHistory:
 
     @pytest.mark.parametrize(
         "wire",
-        [SUCCESS, RUNNING, "workflows/run_history_fail.json"],
-        ids=["success", "running", "fail"],
+        [SUCCESS, RUNNING, "workflows/run_history_fail.json", "workflows/run_history_trimmed_surrogate.json"],
+        ids=["success", "running", "fail", "output-trimmed-mid-character"],
     )
+    @pytest.mark.covers("FR-015", "FR-017")
     async def test_history_by_ids(
         self,
         coze_client: AnyCoze,
@@ -309,9 +319,13 @@ class TestCozeWorkflowRunHistory:
         coze_router: respx.MockRouter,
         sample_workflow_id: str,
         sample_execute_id: str,
+        mock_coze_api_token: str,
         wire: str,
     ) -> None:
-        """The path names the workflow, then the execution; status, error and times come back typed."""
+        """The path names the workflow, then the execution; status, output, error and times come back typed.
+
+        An output Coze trimmed in the middle of a surrogate pair (an escaped lone surrogate) arrives as sent.
+        """
         route = coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
             return_value=golden_response(wire)
         )
@@ -327,7 +341,9 @@ class TestCozeWorkflowRunHistory:
         # cozepy 0.20.0 reads the string error_code as an int ("" as 0); test_coze_wire_contract xfails that.
         assert found.error_code == int(sent["error_code"] or 0)
         assert (found.create_time, found.update_time) == (sent["create_time"], sent["update_time"])
+        assert (found.output, found.is_output_trimmed) == (sent["output"], sent["is_output_trimmed"])
         assert found.response.logid == LOGID
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
         assert route.calls.last.request.method == "GET"
 
 
@@ -339,6 +355,7 @@ class TestCozeWorkflowUntilDone:
         """The async run answers with an execute id."""
         return coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_ASYNC))
 
+    @pytest.mark.covers("FR-017")
     async def test_polls_until_success(
         self,
         coze_client: AnyCoze,
@@ -361,6 +378,7 @@ class TestCozeWorkflowUntilDone:
             WorkflowExecuteStatus.SUCCESS,
             golden(SUCCESS)["data"][0]["output"],
         )
+        assert result.response.logid == LOGID
         assert request_json(start.calls.last.request)["is_async"] is True
         assert history.call_count == 2
         assert recorded_sleeps == [2.0]
@@ -391,6 +409,7 @@ class TestCozeWorkflowUntilDone:
         assert history.call_count == 3
         assert recorded_sleeps == [2.0, 2.0]
 
+    @pytest.mark.covers("FR-017")
     async def test_async_run_without_execute_id_is_malformed(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, poll_policy: PollPolicy
     ) -> None:
@@ -398,5 +417,6 @@ class TestCozeWorkflowUntilDone:
         coze_router.post("/v1/workflow/run").mock(
             return_value=golden_response("workflows/run_async_without_execute_id.json")
         )
-        with pytest.raises(CozeMalformedResponseError, match="no execute_id"):
+        with pytest.raises(CozeMalformedResponseError, match="no execute_id") as caught:
             await workflow_until_done(coze_client, coze_calls, poll_policy, workflow_id="wf", parameters={})
+        assert caught.value.logid == LOGID

@@ -191,14 +191,16 @@ def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
 
 # --- EC-4: rate limiting -------------------------------------------------------------------------
 
+RATE_LIMITED = "errors/rate_limited_4013.json"
+
 
 @given(
     parsers.parse("Coze rate-limits every bot list request with code {code:d} and Retry-After of {seconds:d} seconds")
 )
 def _rate_limited(coze_router: respx.MockRouter, code: int, seconds: int) -> None:
-    limited = golden_response(
-        "errors/rate_limited_4013.json", status=429, headers={"Retry-After": str(seconds)}, changes={"code": code}
-    )
+    # The scenario's code must be the one Coze documents for rate limits, not one written into the body.
+    assert code == golden(RATE_LIMITED)["code"]
+    limited = golden_response(RATE_LIMITED, status=429, headers={"Retry-After": str(seconds)})
     coze_router.get("/v1/space/published_bots_list", name="bots.list").mock(return_value=limited)
 
 
@@ -437,7 +439,7 @@ def _client_built(built_client: AnyCoze, mock_settings: CozeSettings) -> None:
 
 BOTS_LIST = "/v1/space/published_bots_list"
 BOTS_PAGE_1 = "bots/published_bots_list_page1_of_2.json"
-BOTS_LIMITED = "bots/published_bots_list_page2_rate_limited.json"
+BOTS_LIMITED = "errors/rate_limited_4013.json"
 #: The logid of the failing second page, distinct from the first page's.
 PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 
@@ -445,7 +447,7 @@ PAGE_2_LOGID = "20261126093001B2C3D4E5F6A7"
 @given("Coze answers the bot list with code 4101 because the token may not access the workspace")
 def _workspace_not_accessible(coze_router: respx.MockRouter) -> None:
     coze_router.get(BOTS_LIST, name="bots.list").mock(
-        return_value=golden_response("bots/published_bots_list_permission_4101.json", status=403)
+        return_value=golden_response("errors/permission_4101.json", status=403)
     )
 
 
@@ -677,7 +679,7 @@ def _empty_output_kept(outcomes: Outcomes) -> None:
 @given("a blocking chat that is still in progress when the backend's deadline passes")
 def _chat_past_deadline(coze_router: respx.MockRouter) -> None:
     route_chat_create(coze_router)
-    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
+    coze_router.route(path="/v3/chat/retrieve", name="chat.retrieve").mock(
         return_value=golden_response("chat/retrieve_in_progress.json")
     )
 

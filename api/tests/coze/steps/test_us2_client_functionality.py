@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import socket
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 import respx
 from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth
 from pytest_bdd import given, scenarios, then, when
+from respx.models import AllMockedAssertionError
 
 from coze_integration.calls import CozeCalls
 from coze_integration.settings import CozeSettings
-from tests.coze.parity import AnyCoze, bearer_token, build_client
+from tests.coze.parity import AnyCoze, bearer_token, build_client, resolve
 from tests.coze.steps.async_steps import async_step
 from tests.coze.steps.shared import authenticated_request, route_users_me
 
@@ -145,3 +148,37 @@ def _all_passed(client_test_run: pytest.HookRecorder) -> None:
     assert reports, "no client initialization test ran"
     assert {r.outcome for r in reports} == {"passed"}
     assert {r.nodeid.split("::")[1] for r in reports} == {"TestCozeClientInit"}
+
+
+# --- FR-011: nothing reaches the network ---------------------------------------------------------
+
+
+@given("no mocked response for the current user")
+def _no_route(coze_router: respx.MockRouter) -> None:
+    assert not coze_router.routes
+
+
+@when("the client asks Coze for the current user", target_fixture="unmocked")
+@async_step
+async def _ask_unmocked(coze_client: AnyCoze) -> BaseException:
+    with pytest.raises(AllMockedAssertionError) as caught:
+        await resolve(coze_client.users.me())
+    return caught.value
+
+
+@then("the request is refused as unmocked")
+def _refused_as_unmocked(unmocked: BaseException) -> None:
+    assert "GET" in str(unmocked)
+    assert "https://api.coze.cn/v1/users/me" in str(unmocked)
+    assert "not mocked" in str(unmocked)
+
+
+@then("a real connection to Coze is refused before it opens")
+def _real_connection_refused() -> None:
+    with pytest.raises(RuntimeError, match="tests must not open network connections"):
+        socket.create_connection(("api.coze.cn", 443))
+    with (
+        pytest.raises(RuntimeError, match="tests must not open network connections"),
+        httpcore.ConnectionPool() as pool,
+    ):
+        pool.request("GET", "https://api.coze.cn/v1/users/me")

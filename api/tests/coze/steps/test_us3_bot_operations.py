@@ -17,15 +17,15 @@ from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 scenarios("us3_bot_operations.feature")
 
 PAGE_SIZE = 2
-BOT_PAGES = ["bots/published_bots_list_page1.json", "bots/published_bots_list_page3.json"]
+BOT_PAGES = ["bots/published_bots_list_page1_of_2.json", "bots/published_bots_list_page2_of_2.json"]
 BOT_IDS = [bot["bot_id"] for page in BOT_PAGES for bot in golden(page)["data"]["space_bots"]]
 BOT = "bots/get_online_info_ok.json"
-WORKSPACES = "workspaces/list_page1.json"
+WORKSPACES = "workspaces/list_one_page.json"
 
 
 def _route_bot_pages(router: respx.MockRouter) -> respx.Route:
     return router.get("/v1/space/published_bots_list", name="bots.list").mock(
-        side_effect=[golden_response(page, changes={"data.total": len(BOT_IDS)}) for page in BOT_PAGES]
+        side_effect=[golden_response(page) for page in BOT_PAGES]
     )
 
 
@@ -46,7 +46,7 @@ async def _list_bots(coze_client: AnyCoze, workspace_id: str) -> list[Any]:
 def _paginated(bot_pages: list[Any], workspace_id: str, coze_router: respx.MockRouter) -> None:
     assert [page.page_num for page in bot_pages] == [1, 2]
     assert [[bot.bot_id for bot in page.items] for page in bot_pages] == [BOT_IDS[:2], BOT_IDS[2:]]
-    assert [(page.has_more, page.total) for page in bot_pages] == [(True, 3), (False, 3)]
+    assert [(page.has_more, page.total) for page in bot_pages] == [(True, len(BOT_IDS)), (False, len(BOT_IDS))]
     assert bot_pages[0].response.logid == LOGID
     route = coze_router["bots.list"]
     assert route.call_count == 2
@@ -85,9 +85,7 @@ def _bot_details(bot: Bot, bot_id: str, coze_router: respx.MockRouter) -> None:
 def _mock_api_responses(coze_router: respx.MockRouter, sample_bot_id: str) -> None:
     _route_bot_pages(coze_router)
     coze_router.get("/v1/bot/get_online_info", name="bots.retrieve").mock(return_value=golden_response(BOT))
-    coze_router.get("/v1/workspaces", name="workspaces.list").mock(
-        return_value=golden_response(WORKSPACES, changes={"data.total_count": 2})
-    )
+    coze_router.get("/v1/workspaces", name="workspaces.list").mock(return_value=golden_response(WORKSPACES))
 
 
 @when("testing bot operations", target_fixture="operation_results")

@@ -45,7 +45,7 @@ async def _blocking_chat(
     fake_clock: FakeClock,
 ) -> ChatResult:
     route_chat_create(coze_router)
-    coze_router.post("/v3/chat/retrieve", name="chat.retrieve").mock(
+    coze_router.route(path="/v3/chat/retrieve", name="chat.retrieve").mock(
         side_effect=[golden_response("chat/retrieve_in_progress.json"), golden_response(COMPLETED)]
     )
     coze_router.get("/v3/chat/message/list", name="chat.messages").mock(
@@ -135,7 +135,7 @@ def _conversation_id(sample_conversation_id: str, coze_router: respx.MockRouter)
     )
     coze_router.get("/v1/conversations", name="list").mock(
         return_value=golden_response(
-            "conversations/list_last_page.json", changes={"data.conversations.0.id": sample_conversation_id}
+            "conversations/list_page2_last.json", changes={"data.conversations.0.id": sample_conversation_id}
         )
     )
     coze_router.delete(f"/v1/conversations/{sample_conversation_id}", name="delete").mock(

@@ -61,7 +61,7 @@ def _parsed(name: str) -> Any:
 
 
 def golden(name: str) -> Any:
-    """The JSON body of golden file ``name`` (e.g. ``"bots/retrieve_ok.json"``), a fresh copy."""
+    """The JSON body of golden file ``name`` (e.g. ``"bots/get_online_info_ok.json"``), a fresh copy."""
     return copy.deepcopy(_parsed(name))
 
 
