@@ -205,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     measured = Measurements(
         duration_seconds=duration,
         test_seconds=counter.seconds,
+        parallel=bool(args.workers),
         tests_run=counter.ran,
         collection_errors=counter.collection_errors,
         coverage_percent=coverage,
