@@ -310,6 +310,9 @@ def _evidence(request: pytest.FixtureRequest) -> Iterator[None]:
         record_exchanges(request.node, request.getfixturevalue("router").calls)
 """
 
+#: The demo run's Allure results, inside its folder.
+ALLURE_DIR = "allure-results"
+
 FILES = {
     "features/demo.feature": DEMO_FEATURE,
     "features/unbound.feature": UNBOUND_FEATURE,
@@ -364,6 +367,11 @@ class DemoRun:
     #: The same run's results as an xdist controller would have folded them.
     via_xdist: Results = field(default_factory=Results)
 
+    @property
+    def alluredir(self) -> Path:
+        """Where the run's Allure results are, as ``coze-acceptance --alluredir`` writes them."""
+        return self.root / ALLURE_DIR
+
 
 def write_demo(root: Path) -> None:
     """Write the demo project's files under ``root``."""
@@ -372,11 +380,16 @@ def write_demo(root: Path) -> None:
         (root / name).write_text(text, encoding="utf-8")
 
 
-def run_demo(pytester: pytest.Pytester, *args: str) -> DemoRun:
-    """Run the demo project in ``pytester``'s folder with the acceptance plugin and build its report."""
+def run_demo(pytester: pytest.Pytester) -> DemoRun:
+    """Run the demo project in ``pytester``'s folder with the acceptance plugin and build its report.
+
+    Allure's plugin runs alongside, with the options ``coze-acceptance --alluredir`` adds, so one
+    run serves the report, the exports and the Allure results.
+    """
     write_demo(pytester.path)
     results, relay = Results(), ThroughXdist(Results())
-    recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *args, plugins=[results, relay])
+    allure = ("-p", "allure_pytest_bdd", f"--alluredir={pytester.path / ALLURE_DIR}")
+    recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *allure, plugins=[results, relay])
     relay.finish()
     measured = Measurements(duration_seconds=0.1, tests_run=3, collection_errors=0)
     features = load_features(pytester.path / "features", pytester.path)

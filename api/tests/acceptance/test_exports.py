@@ -12,7 +12,7 @@ import pytest
 
 from coze_acceptance.documents import load_features
 from coze_acceptance.exports import cucumber, junit, write_exports
-from tests.acceptance.demo import DemoRun, write_demo
+from tests.acceptance.demo import DemoRun
 
 pytest_plugins = ["pytester"]
 
@@ -101,9 +101,8 @@ class TestExportsJunit:
 class TestExportsAllure:
     """``--alluredir`` hands the run to allure-pytest-bdd."""
 
-    def test_allure_results_are_written(self, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    def test_allure_results_are_written(self, demo: DemoRun) -> None:
         """One Allure result file per scenario run, named after the scenario."""
-        write_demo(pytester.path)
-        pytester.inline_run("test_demo_steps.py", "-p", "allure_pytest_bdd", f"--alluredir={tmp_path}")
-        names = {json.loads(p.read_text(encoding="utf-8"))["name"] for p in tmp_path.glob("*-result.json")}
+        results = demo.alluredir.glob("*-result.json")
+        names = {json.loads(p.read_text(encoding="utf-8"))["name"] for p in results}
         assert {"Declared", "Failing step", "Skipped one"} <= names
