@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from coze_acceptance.conformance import load_index
-from coze_acceptance.documents import load_features, parse_spec
+from coze_acceptance.documents import FeatureDoc, load_features, parse_spec
 from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import WORKER_OUTPUT, Results
 
@@ -364,6 +364,8 @@ class DemoRun:
     exit_code: int
     results: Results
     report: dict[str, Any]
+    #: The demo's feature files as the report tool reads them.
+    features: list[FeatureDoc]
     #: The same run's results as an xdist controller would have folded them.
     via_xdist: Results = field(default_factory=Results)
 
@@ -395,4 +397,4 @@ def run_demo(pytester: pytest.Pytester) -> DemoRun:
     features = load_features(pytester.path / "features", pytester.path)
     index = load_index(pytester.path / "wire" / "index.toml")
     report = build_report(parse_spec(SPEC), features, results, measured, pytester.path, index)
-    return DemoRun(pytester.path, int(recorded.ret or 0), results, report, relay.results)
+    return DemoRun(pytester.path, int(recorded.ret or 0), results, report, features, relay.results)
