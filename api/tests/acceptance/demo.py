@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from coze_acceptance.conformance import load_index
-from coze_acceptance.documents import load_features, parse_spec
+from coze_acceptance.documents import FeatureDoc, load_features, parse_spec
 from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import WORKER_OUTPUT, Results
 
@@ -310,6 +310,9 @@ def _evidence(request: pytest.FixtureRequest) -> Iterator[None]:
         record_exchanges(request.node, request.getfixturevalue("router").calls)
 """
 
+#: The demo run's Allure results, inside its folder.
+ALLURE_DIR = "allure-results"
+
 FILES = {
     "features/demo.feature": DEMO_FEATURE,
     "features/unbound.feature": UNBOUND_FEATURE,
@@ -361,8 +364,15 @@ class DemoRun:
     exit_code: int
     results: Results
     report: dict[str, Any]
+    #: The demo's feature files as the report tool reads them.
+    features: list[FeatureDoc]
     #: The same run's results as an xdist controller would have folded them.
     via_xdist: Results = field(default_factory=Results)
+
+    @property
+    def alluredir(self) -> Path:
+        """Where the run's Allure results are, as ``coze-acceptance --alluredir`` writes them."""
+        return self.root / ALLURE_DIR
 
 
 def write_demo(root: Path) -> None:
@@ -372,14 +382,19 @@ def write_demo(root: Path) -> None:
         (root / name).write_text(text, encoding="utf-8")
 
 
-def run_demo(pytester: pytest.Pytester, *args: str) -> DemoRun:
-    """Run the demo project in ``pytester``'s folder with the acceptance plugin and build its report."""
+def run_demo(pytester: pytest.Pytester) -> DemoRun:
+    """Run the demo project in ``pytester``'s folder with the acceptance plugin and build its report.
+
+    Allure's plugin runs alongside, with the options ``coze-acceptance --alluredir`` adds, so one
+    run serves the report, the exports and the Allure results.
+    """
     write_demo(pytester.path)
     results, relay = Results(), ThroughXdist(Results())
-    recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *args, plugins=[results, relay])
+    allure = ("-p", "allure_pytest_bdd", f"--alluredir={pytester.path / ALLURE_DIR}")
+    recorded = pytester.inline_run("-p", "coze_acceptance.plugin", "--tb=short", *allure, plugins=[results, relay])
     relay.finish()
     measured = Measurements(duration_seconds=0.1, tests_run=3, collection_errors=0)
     features = load_features(pytester.path / "features", pytester.path)
     index = load_index(pytester.path / "wire" / "index.toml")
     report = build_report(parse_spec(SPEC), features, results, measured, pytester.path, index)
-    return DemoRun(pytester.path, int(recorded.ret or 0), results, report, relay.results)
+    return DemoRun(pytester.path, int(recorded.ret or 0), results, report, features, relay.results)

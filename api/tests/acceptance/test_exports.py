@@ -10,9 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from coze_acceptance.documents import load_features
 from coze_acceptance.exports import cucumber, junit, write_exports
-from tests.acceptance.demo import DemoRun, write_demo
+from tests.acceptance.demo import DemoRun
 
 pytest_plugins = ["pytester"]
 
@@ -21,7 +20,7 @@ SCHEMA = Path(__file__).parent / "testdata" / "cucumber-json.schema.json"
 
 
 def _cucumber(demo: DemoRun) -> list[dict[str, Any]]:
-    return cucumber(load_features(demo.root / "features", demo.root), demo.results)
+    return cucumber(demo.features, demo.results)
 
 
 def _element(exported: list[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -66,8 +65,7 @@ class TestExportsCucumber:
 
     def test_xdist_controller_gets_the_same_export(self, demo: DemoRun) -> None:
         """Reports serialized as between xdist workers and controller give the same Cucumber JSON."""
-        features = load_features(demo.root / "features", demo.root)
-        assert cucumber(features, demo.via_xdist) == cucumber(features, demo.results)
+        assert cucumber(demo.features, demo.via_xdist) == cucumber(demo.features, demo.results)
         assert demo.via_xdist.facts == json.loads(json.dumps(demo.results.facts))
 
 
@@ -93,7 +91,7 @@ class TestExportsJunit:
 
     def test_files_are_written(self, demo: DemoRun, tmp_path: Path) -> None:
         """Both exports land in the report folder, and the XML parses."""
-        files = write_exports(load_features(demo.root / "features", demo.root), demo.results, 0.5, tmp_path)
+        files = write_exports(demo.features, demo.results, 0.5, tmp_path)
         assert [f.name for f in files] == ["cucumber.json", "junit.xml"]
         assert ET.parse(tmp_path / "junit.xml").getroot().tag == "testsuites"
 
@@ -101,9 +99,8 @@ class TestExportsJunit:
 class TestExportsAllure:
     """``--alluredir`` hands the run to allure-pytest-bdd."""
 
-    def test_allure_results_are_written(self, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    def test_allure_results_are_written(self, demo: DemoRun) -> None:
         """One Allure result file per scenario run, named after the scenario."""
-        write_demo(pytester.path)
-        pytester.inline_run("test_demo_steps.py", "-p", "allure_pytest_bdd", f"--alluredir={tmp_path}")
-        names = {json.loads(p.read_text(encoding="utf-8"))["name"] for p in tmp_path.glob("*-result.json")}
+        results = demo.alluredir.glob("*-result.json")
+        names = {json.loads(p.read_text(encoding="utf-8"))["name"] for p in results}
         assert {"Declared", "Failing step", "Skipped one"} <= names

@@ -12,12 +12,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
 
 from coze_acceptance.render import html
 from tests.acceptance.demo import DemoRun
+
+if TYPE_CHECKING:  # Playwright is imported only when the browser test runs: it is a large import.
+    from playwright.sync_api import Browser, Page
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.browser
@@ -65,6 +68,8 @@ def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
     if "browser" not in str(request.config.getoption("markexpr")):
         pytest.skip("the browser test runs when selected: uv run pytest -m browser (CI runs it)")
     executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
         yield launched

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from coze_acceptance.render import html
 from tests.acceptance.demo import DemoRun
@@ -33,11 +34,17 @@ class _Page(HTMLParser):
             (self.open_details if "open" in values else self.closed_details).add(str(values["id"]))
 
 
+# The demo's page, rendered and parsed once per demo run: the tests only read it.
+_PAGES: dict[Path, tuple[str, _Page]] = {}
+
+
 def _page(demo: DemoRun) -> tuple[str, _Page]:
-    text = html(demo.report)
-    parser = _Page()
-    parser.feed(text)
-    return text, parser
+    if demo.root not in _PAGES:
+        text = html(demo.report)
+        parser = _Page()
+        parser.feed(text)
+        _PAGES[demo.root] = text, parser
+    return _PAGES[demo.root]
 
 
 class TestReportHtml:

@@ -129,25 +129,37 @@ def _pytest_config() -> dict[str, Any]:
     return options
 
 
+@dataclass(frozen=True)
+class NestedRun:
+    """A nested pytest run's exit code and the outcome of each phase that ran or failed."""
+
+    ret: int | pytest.ExitCode | None
+    outcomes: tuple[tuple[str, str], ...]  # (node id, outcome)
+
+
 @when("running pytest", target_fixture="client_test_run")
-def _run_pytest(pytester: pytest.Pytester, pytest_config: dict[str, Any]) -> pytest.HookRecorder:
-    return pytester.inline_run(
+def _run_pytest(pytester: pytest.Pytester, pytest_config: dict[str, Any]) -> NestedRun:
+    recorded = pytester.inline_run(
         # Naming the class collects only it: a -k filter would build every test of the module first.
         f"{CLIENT_TESTS}::TestCozeClientInit",
         *("-c", str(REPO_ROOT / "pyproject.toml")),  # the configuration the Given step checked
         *("-p", "no:randomly"),
-        # The nested run keeps its cache in pytester's directory, away from the project's --lf record.
-        *("-o", f"cache_dir={pytester.path / '.pytest_cache'}"),
+        # No cache: the nested run leaves the project's --lf record alone and writes no cache folder.
+        *("-p", "no:cacheprovider"),
+        "-q",  # the outcomes come from the hook recorder; the header of plugin versions is not needed
     )
+    reports = recorded.getreports("pytest_runtest_logreport")
+    # Only the outcomes leave this step: pytest-bdd keeps a target fixture's value for the rest of
+    # the session, and the recorder would keep the whole nested session with it.
+    return NestedRun(recorded.ret, tuple((r.nodeid, r.outcome) for r in reports if r.when == "call" or r.failed))
 
 
 @then("all client initialization tests pass without errors")
-def _all_passed(client_test_run: pytest.HookRecorder) -> None:
+def _all_passed(client_test_run: NestedRun) -> None:
     assert client_test_run.ret == pytest.ExitCode.OK
-    reports = [r for r in client_test_run.getreports("pytest_runtest_logreport") if r.when == "call" or r.failed]
-    assert reports, "no client initialization test ran"
-    assert {r.outcome for r in reports} == {"passed"}
-    assert {r.nodeid.split("::")[1] for r in reports} == {"TestCozeClientInit"}
+    assert client_test_run.outcomes, "no client initialization test ran"
+    assert {outcome for _, outcome in client_test_run.outcomes} == {"passed"}
+    assert {nodeid.split("::")[1] for nodeid, _ in client_test_run.outcomes} == {"TestCozeClientInit"}
 
 
 # --- FR-011: nothing reaches the network ---------------------------------------------------------
