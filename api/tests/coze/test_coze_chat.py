@@ -24,7 +24,7 @@ from coze_integration.polling import PollPolicy
 from tests.coze.parity import AnyCoze, blocking_chat, resolve, write
 from tests.coze.wire import LOGID, golden, golden_response, request_json
 
-pytestmark = [pytest.mark.covers("FR-007", "FR-012")]
+pytestmark = [pytest.mark.covers("FR-007")]
 
 CREATED, IN_PROGRESS = "chat/create_created.json", "chat/retrieve_in_progress.json"
 COMPLETED, FAILED = "chat/retrieve_completed.json", "chat/retrieve_failed.json"

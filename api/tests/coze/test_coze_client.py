@@ -94,7 +94,7 @@ class TestCozeClientInit:
 
 @pytest.mark.asyncio
 @pytest.mark.parity
-@pytest.mark.covers("FR-003", "FR-015", "FR-017")
+@pytest.mark.covers("FR-015", "FR-017")
 class TestCozeClientCredentialCheck:
     """``verify_credentials`` authenticates with GET /v1/users/me."""
 

@@ -18,7 +18,7 @@ from coze_integration.errors import CozeRateLimitError
 from tests.coze.parity import AnyCoze, collect, read_items_into, resolve
 from tests.coze.wire import LOGID, assert_lossless, golden, golden_response, request_json
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008", "FR-012")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-008")]
 
 LIST_PAGES = ["conversations/list_page1_has_more.json", "conversations/list_page2_last.json"]
 MESSAGES = "conversations/message_list_ok.json"

@@ -55,7 +55,7 @@ ERROR_EVENT = "workflows/stream_run_error_event.sse"
 INTERRUPT = "workflows/stream_interrupt.sse"
 NO_DONE = "workflows/stream_run_no_done.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010", "FR-012")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010")]
 
 
 RUN_OK, RUN_ASYNC = "workflows/run_ok.json", "workflows/run_async.json"
