@@ -273,6 +273,8 @@ details.scenario>summary{cursor:pointer}
 .filters label{display:flex;gap:.3rem;align-items:center}.filters input,.filters select{max-width:12rem}
 .hidden{display:none}
 table.steps td:not(:first-child),table.steps th:not(:first-child){white-space:nowrap;width:1%}
+table.stories th,table.stories td:not(.failing){overflow-wrap:normal}
+table.stories .title{min-width:8rem}table.stories .failing{min-width:16rem}
 """
 
 # Filters scenarios by status, story and tag, and opens the scenario a link lands on. Inline, so the
@@ -475,8 +477,8 @@ def html(report: dict[str, Any]) -> str:
     result = verdict(report)
     story_rows = [
         f"<tr><td><a href='#{escape(story['id'])}'>{escape(story['id'])}</a></td><td>{escape(story['priority'])}</td>"
-        f"<td>{escape(story['title'])}</td><td>{_badge(story_result(story))}</td>"
-        f"<td>{_failing_cell(story)}</td>" + "".join(f"<td>{n}</td>" for n in _counts(story)) + "</tr>"
+        f"<td class='title'>{escape(story['title'])}</td><td>{_badge(story_result(story))}</td>"
+        f"<td class='failing'>{_failing_cell(story)}</td>" + "".join(f"<td>{n}</td>" for n in _counts(story)) + "</tr>"
         for story in report["stories"]
     ]
     unowned = [
@@ -503,7 +505,7 @@ def html(report: dict[str, Any]) -> str:
         f"{summary['duration_seconds']} s; gates {'passed' if summary['gates_passed'] else 'FAILED'}.</p>",
         "<details><summary>Environment</summary>" + _environment_html(report["environment"]) + "</details>",
         "<h2>User stories</h2>",
-        _table(["Story", "Priority", "Title", "Result", "Failing", *COLUMNS], story_rows),
+        _table(["Story", "Priority", "Title", "Result", "Failing", *COLUMNS], story_rows, "stories"),
         f"<p class='muted'>{escape(FOOTNOTE)}</p>",
         ("<h2>Failing tests that verify no story</h2>" + "".join(unowned)) if unowned else "",
         _filters(report),
