@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import coverage
 import pytest
 
 from coze_acceptance.cli import (
     ProjectError,
     SelectionError,
     build_parser,
+    coverage_line,
     main,
     marker_expression,
     output_folder,
     project_root,
+    pytest_arguments,
     selection_folder,
+    write_coverage,
 )
 from coze_acceptance.documents import FeatureDoc, load_features
 from tests.acceptance.demo import write_demo
@@ -150,3 +155,36 @@ class TestCommandLineMarkers:
         passed, skipped, failed = recorded.listoutcomes()
         assert [r.nodeid for r in passed] == ["test_coze_demo.py::TestCozeDemoChecks::test_passes"]
         assert (skipped, failed) == ([], [])
+
+
+class TestCommandLineCoverage:
+    """``--coverage`` prints the percentage against its gate and where the per-file figures really are."""
+
+    def test_pytest_cov_writes_no_report_of_its_own(self) -> None:
+        """pytest-cov is asked for no report, so it prints no scratch path; the data is reported after the run."""
+        arguments = pytest_arguments(build_parser().parse_args(["--coverage"]), None)
+        assert [a for a in arguments if a.startswith("--cov-report")] == ["--cov-report="]
+
+    def test_coverage_json_and_line(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The saved data becomes coverage.json in the report folder, and the line gives its branch percentage."""
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "module.py").write_text("x = 1\nif x:\n    y = 2\n", encoding="utf-8")
+        data = coverage.CoverageData(".coverage")
+        # Every statement ran; the branch from line 2 to the end never did.
+        data.add_arcs({str(tmp_path / "module.py"): {(-1, 1), (1, 2), (2, 3), (3, -1)}})
+        data.write()
+        percent = write_coverage(tmp_path / "coverage.json")
+        assert (
+            percent == json.loads((tmp_path / "coverage.json").read_text(encoding="utf-8"))["totals"]["percent_covered"]
+        )
+        assert percent == 80.0
+        assert coverage_line(percent, tmp_path / "coverage.json") == (
+            f"coverage: 80.0 % branch (gate 95 %), per file in {tmp_path / 'coverage.json'}"
+        )
+
+    def test_no_data_is_said(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without measured data there is no percentage and no file, and the line says so."""
+        monkeypatch.chdir(tmp_path)
+        assert write_coverage(tmp_path / "coverage.json") is None
+        assert not (tmp_path / "coverage.json").exists()
+        assert coverage_line(None, tmp_path / "coverage.json") == "coverage: no data measured (gate 95 %)"

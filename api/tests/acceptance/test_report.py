@@ -6,7 +6,9 @@ plugin; the tests read the report built from that run.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 from coze_acceptance.documents import DocumentError, parse_feature, parse_spec
 from coze_acceptance.evidence import BODY_LIMIT, exchange
 from coze_acceptance.gates import check_gates, run_time_gate
-from coze_acceptance.render import html, markdown, terminal_table
+from coze_acceptance.render import html, markdown, message_lines, terminal_table
 from coze_acceptance.results import clean_message
 from tests.acceptance.demo import SPEC, DemoRun
 
@@ -160,14 +162,69 @@ class TestReportFailingUnitTests:
             assert "cozepy>=0.20" in text, name
 
     def test_terminal_story_line_says_fail_with_ids(self, demo: DemoRun) -> None:
-        """Each story line says PASS or FAIL; a failing story names its failing acceptance ids; 80 columns."""
-        table = terminal_table(demo.report)
-        us1 = next(line for line in table.splitlines() if line.startswith("US1"))
-        assert "FAIL" in us1
-        assert "failing: Bare async step, US1-AS2, Failing step FR-001" not in table
-        assert "failing: Bare async step, US1-AS2, Failing step" in " ".join(table.split())
-        assert sum("unbound:" in line for line in table.splitlines()) == 1
-        assert max(len(line) for line in table.splitlines()) <= 80
+        """Each story line says PASS or FAIL in 80 columns; under it its failing scenarios, then its unit tests."""
+        lines = terminal_table(demo.report).splitlines()
+        table = lines[:2] + [line for line in lines if re.match(r"(US\d|EDGE) ", line)]
+        assert [line.split()[:3] for line in table[2:]] == [["US1", "P1", "FAIL"], ["US2", "P2", "FAIL"]]
+        assert max(len(line) for line in table) <= 80
+        assert "      FAIL (scenarios Bare async step, US1-AS2, Failing step)" in lines
+        assert f"      FAIL via FR-001: unit test {FAILING_UNIT}" in lines
+        assert "      FAIL (scenario US2-AS1)" in lines
+        assert sum("unbound:" in line for line in lines) == 2  # the unbound scenario and the footnote
+
+    def test_story_rows_tell_scenarios_from_unit_tests(self, demo: DemoRun) -> None:
+        """The Markdown story row gives each failure's first message line, unit tests with their requirement."""
+        row = next(line for line in markdown(demo.report).splitlines() if line.startswith("| US1 "))
+        assert "**scenario US1-AS2**: no step definition for: Then import succeeds without errors" in row
+        assert (
+            f"**via FR-001: unit test {FAILING_UNIT}**: AssertionError: assert 'cozepy>=0.20' == 'cozepy>=0.19'" in row
+        )
+
+
+class TestReportTerminal:
+    """The terminal summary cuts nothing a reader needs to rerun a test or open a file."""
+
+    def test_assertion_shows_what_differs(self, demo: DemoRun) -> None:
+        """Under a failing assertion's first line come pytest's lines that say which items differ."""
+        lines = terminal_table(demo.report).splitlines()
+        failing = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Failing step at "))
+        assert lines[failing].endswith("When the lists are compared: AssertionError: assert [1, 2, 3] == [1, 2, 4]")
+        assert lines[failing + 1] == "          At index 2 diff: 3 != 4"
+
+    def test_gate_lines_are_whole_and_name_files(self, demo: DemoRun) -> None:
+        """Gate violations are printed whole, with a step definition's file path, never cut with "…"."""
+        lines = terminal_table(demo.report).splitlines()
+        assert (
+            "  - spec drift: US2-AS1 DIFFERS: spec 'Then clients initialize' vs feature 'Then clients initialise'"
+            in lines
+        )
+        [unused] = [line for line in lines if line.startswith("  - unused step definitions:")]
+        assert re.fullmatch(
+            r"  - unused step definitions: @given\('an orphan step nobody uses'\) test_demo_steps\.py:\d+", unused
+        )
+        assert "…" not in "\n".join(lines)
+
+    def test_long_node_id_stays_on_one_line(self, demo: DemoRun) -> None:
+        """A node id longer than the terminal is printed whole, so it can be copied to rerun the test."""
+        report = copy.deepcopy(demo.report)
+        nodeid = "api/tests/coze/test_coze_bots.py::TestCozeBotsList::test_first_page_request_and_items[sync]"
+        _story(report, "US1")["failing_tests"][0]["nodeid"] = nodeid
+        assert f"      FAIL via FR-001: unit test {nodeid}" in terminal_table(report).splitlines()
+
+    @pytest.mark.parametrize(
+        ("left", "right", "shown"),
+        [
+            ([1, 2, 3], [1, 2, 4], ["At index 2 diff: 3 != 4"]),
+            ([1, 2], [1, 2, 3], ["Right contains one more item: 3"]),
+            ({"a": 1, "b": 2}, {"a": 1, "b": 3}, ["Differing items:", "{'b': 2} != {'b': 3}"]),
+        ],
+        ids=["list-item", "list-length", "dict-item"],
+    )
+    def test_message_lines(self, left: object, right: object, shown: list[str]) -> None:
+        """The explanation pytest writes (with or without CI's full diff) yields its first and its differing lines."""
+        with pytest.raises(AssertionError) as caught:
+            assert left == right
+        assert message_lines(clean_message(str(caught.value))) == [f"assert {left!r} == {right!r}", *shown]
 
 
 class TestReportRequirements:
@@ -215,9 +272,12 @@ class TestReportGates:
     """The gates that pytest-bdd has no answer for."""
 
     def test_unused_step_definition(self, demo: DemoRun) -> None:
-        """A step definition no scenario uses is reported with its location."""
+        """A step definition no scenario uses is reported with its file path and line, which the reader can open."""
         [unused] = _gate(demo.report, "unused step definitions")
-        assert unused.startswith("@given('an orphan step nobody uses') test_demo_steps:")
+        definition, line = unused.removeprefix("@given('an orphan step nobody uses') ").split(":")
+        assert definition == "test_demo_steps.py"
+        source = (demo.root / definition).read_text(encoding="utf-8").splitlines()
+        assert source[int(line) - 1] == '@given("an orphan step nobody uses")'
 
     def test_ambiguous_step(self, demo: DemoRun) -> None:
         """A step two definitions match is reported with both."""

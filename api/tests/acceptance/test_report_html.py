@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 from coze_acceptance.render import html
 from tests.acceptance.demo import DemoRun
+from tests.acceptance.test_report import FAILING_UNIT
 
 pytest_plugins = ["pytester"]
 
@@ -94,3 +96,15 @@ class TestReportHtml:
         assert {"f-status", "f-story", "f-tag"} <= page.ids
         assert text.count("<script>") == 1
         assert "data-status='failed' data-story='US1'" in text
+
+    def test_story_row_gives_each_failure_reason(self, demo: DemoRun) -> None:
+        """The story row names each failing scenario and, apart, each unit test with its requirement, with reasons."""
+        text, _ = _page(demo)
+        found = re.search(r"<tr><td><a href='#US1'>.*?</tr>", text)
+        assert found is not None
+        row = unescape(found.group())
+        assert "<b>scenario US1-AS2</b>: <span class='muted'>no step definition for: Then import succeeds" in row
+        assert (
+            f"<b>via FR-001: unit test {FAILING_UNIT}</b>: "
+            "<span class='muted'>AssertionError: assert 'cozepy>=0.20' == 'cozepy>=0.19'</span>"
+        ) in row

@@ -196,10 +196,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 # --- session facts -------------------------------------------------------------------------------
 
 
-def _definition(context: StepFunctionContext) -> str:
-    func = context.step_func
-    line = func.__code__.co_firstlineno if hasattr(func, "__code__") else 0
-    return f"@{context.type or 'step'}({context.parser.name!r}) {func.__module__}:{line}"
+def _definition(context: StepFunctionContext, root: Path) -> str:
+    """The step's decorator and the ``file:line`` of its function, a path the reader can open."""
+    return f"@{context.type or 'step'}({context.parser.name!r}) {_source_line(context.step_func, root)}"
 
 
 def _visible(context: StepFunctionContext, module: str) -> bool:
@@ -221,6 +220,7 @@ def _step_usage(
         for c in step_function_context_registry.values()
         if c.step_func.__module__ in loaded and not c.step_func.__module__.startswith("pytest_bdd")
     ]
+    root = session.config.rootpath
     used: set[str] = set()
     ambiguous = []
     for (feature_file, scenario, module), template in sorted(bound.items()):
@@ -230,17 +230,17 @@ def _step_usage(
                 for c in contexts
                 if _visible(c, module) and c.type in (None, step.type) and c.parser.is_matching(step.name)
             ]
-            used.update(_definition(c) for c in matches)
+            used.update(_definition(c, root) for c in matches)
             if len(matches) > 1:
                 ambiguous.append(
                     {
                         "feature_file": feature_file,
                         "scenario": scenario,
                         "step": _step_text(step),
-                        "definitions": sorted(_definition(c) for c in matches),
+                        "definitions": sorted(_definition(c, root) for c in matches),
                     }
                 )
-    unused = sorted({_definition(c) for c in contexts} - used)
+    unused = sorted({_definition(c, root) for c in contexts} - used)
     return unused, ambiguous
 
 

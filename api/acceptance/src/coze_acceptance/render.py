@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from html import escape
 from pathlib import Path
@@ -12,7 +13,6 @@ from coze_acceptance.results import FAILING
 
 COLUMNS = ("passed", "failed", "undefined", "skipped", "deselected", "not run", "unbound")
 FOOTNOTE = "* not run: selected but never ran; unbound: no test runs the scenario at all"
-_WIDTH = 80
 
 
 def _counts(story: dict[str, Any]) -> list[int]:
@@ -33,49 +33,102 @@ def story_result(story: dict[str, Any]) -> str:
     return "FAIL" if story["status"] in FAILING else _RESULTS.get(story["status"], story["status"])
 
 
-def _clip(text: str, width: int = _WIDTH) -> str:
-    first = text.rstrip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= width else first[: width - 1] + "…"
+# Neither pytest's advice to rerun with -vv nor its "+ where" lines about the operands' origin
+# say what differs.
+_NOT_A_DIFFERENCE = re.compile(r"^(?:Omitting \d+ identical items|\+\s+(?:where|and)\s)")
+#: How many lines of an assertion's explanation the terminal shows under its first line.
+EXPLANATION_LINES = 4
 
 
-def _wrap(text: str, indent: int) -> list[str]:
-    """The first line of ``text``, wrapped to the terminal width with a hanging indent."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
+def first_line(text: str) -> str:
+    """The first line of a failure message (its exception and assertion)."""
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def message_lines(text: str) -> list[str]:
+    """The message's first line, then the first lines of its explanation that say what differs.
+
+    Those are pytest's ``At index 0 diff: …``, ``Differing items:`` and the item after it, ``Right
+    contains …`` and the like; the full diff that may follow them stays in the HTML and Markdown.
+    """
+    lines = text.strip().splitlines()
+    explanation = []
+    for line in (line.strip() for line in lines[1:]):
+        if line.startswith("Full diff:"):
+            break
+        if line and not _NOT_A_DIFFERENCE.match(line):
+            explanation.append(line)
+    return [first_line(text), *explanation[:EXPLANATION_LINES]] if lines else []
+
+
+def _message(prefix: str, text: str, indent: int) -> list[str]:
+    """``prefix`` and the message's first line, its differing lines indented below."""
+    first, *rest = message_lines(text) or [""]
     pad = " " * indent
-    return textwrap.wrap(first, _WIDTH, initial_indent=pad, subsequent_indent=pad + "  ", break_on_hyphens=False)
+    return [f"{pad}{prefix}{first}", *(f"{pad}  {line}" for line in rest)]
+
+
+def failing_scenarios(story: dict[str, Any]) -> list[dict[str, Any]]:
+    """The story's scenarios that failed, were undefined or are unbound."""
+    return [s for s in story["scenarios"] if s["status"] in FAILING]
+
+
+def _scenario_label(scenario: dict[str, Any]) -> str:
+    return str(scenario["acceptance_id"] or scenario["name"])
+
+
+def _scenario_reason(scenario: dict[str, Any]) -> str:
+    return str(scenario["reason"]) or f"{scenario['status']}: no test runs it"
+
+
+def _via(test: dict[str, Any]) -> str:
+    """How a failing unit test reaches a story: ``via FR-017: unit test <node id>``."""
+    return f"via {', '.join(test['requirements'])}: unit test {test['nodeid']}"
+
+
+def story_failures(story: dict[str, Any]) -> list[tuple[str, str]]:
+    """Why the story fails, as (what failed, first line of its message): its scenarios, then unit tests."""
+    scenarios = [(f"scenario {_scenario_label(s)}", first_line(_scenario_reason(s))) for s in failing_scenarios(story)]
+    return scenarios + [(_via(t), first_line(t["reason"])) for t in story["failing_tests"]]
 
 
 def terminal_table(report: dict[str, Any]) -> str:
-    """One line per story (PASS/FAIL, counts, failing ids), its failures, then the gates; 80 columns wide."""
+    """One line per story (PASS/FAIL and counts, within 80 columns), what failed under it, then the gates.
+
+    The lines under a story name its failing scenarios and, apart from them, the failing unit tests
+    with the requirement that links each to the story. Node ids, paths and gate violations are
+    printed whole, however long, so they can be copied to rerun or open.
+    """
     heads = ("pass", "fail", "undef", "skip", "desel", "notrun*", "unbnd*")
     header = f"{'story':6}{'prio':5}{'result':7}" + "".join(f"{h:>8}" for h in heads)
     lines = [header, "-" * len(header)]
     for story in report["stories"]:
         counts = "".join(f"{n:>8}" for n in _counts(story))
         lines.append(f"{story['id']:6}{story['priority']:5}{story_result(story):7}{counts}")
-        if story["failing_acceptance"]:
-            lines += _wrap("failing: " + ", ".join(story["failing_acceptance"]), 6)
-        for s in story["scenarios"]:
-            if s["status"] in ("failed", "undefined"):
-                where = " ".join(filter(None, [s["failure_location"] or s["location"], s["failure_definition"]]))
-                lines += _wrap(f"{s['acceptance_id'] or s['name']} at {where}: {s['reason']}", 8)
+        scenarios = failing_scenarios(story)
+        if scenarios:
+            noun = "scenario" if len(scenarios) == 1 else "scenarios"
+            lines.append(f"      FAIL ({noun} {', '.join(_scenario_label(s) for s in scenarios)})")
+        for s in scenarios:
+            where = " ".join(filter(None, [s["failure_location"] or s["location"], s["failure_definition"]]))
+            lines += _message(f"{_scenario_label(s)} at {where}: ", _scenario_reason(s), 8)
         for test in story["failing_tests"]:
-            lines += _wrap(f"unit test {test['status']} ({', '.join(test['requirements'])}): {test['nodeid']}", 6)
-            lines += _wrap(f"{test['location']}: {test['reason']}", 8)
+            lines.append(f"      FAIL {_via(test)}")
+            lines += _message(f"{test['location']}: ", test["reason"], 8)
     lines.append(FOOTNOTE)
     unowned = [t for t in report["failing_tests"] if not any(t["nodeid"] in _story_tests(s) for s in report["stories"])]
     if unowned:
         lines += ["", "failing tests that verify no story:"]
         for test in unowned:
-            lines += _wrap(test["nodeid"], 2)
-            lines += _wrap(f"{test['location']}: {test['reason']}", 4)
+            lines.append(f"  {test['nodeid']}")
+            lines += _message(f"{test['location']}: ", test["reason"], 4)
     failed_gates = [g for g in report["gates"] if not g["passed"]]
     lines.append("")
-    lines += _wrap(
-        "gates: all passed" if not failed_gates else "gates FAILED: " + ", ".join(g["name"] for g in failed_gates), 0
+    lines.append(
+        "gates: all passed" if not failed_gates else "gates FAILED: " + ", ".join(g["name"] for g in failed_gates)
     )
     for gate in failed_gates:
-        lines += [_clip(f"  - {gate['name']}: {violation}") for violation in gate["violations"]]
+        lines += [f"  - {gate['name']}: {violation}" for violation in gate["violations"]]
     return "\n".join(lines)
 
 
@@ -128,10 +181,10 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|" + "---|" * len(COLUMNS),
     ]
     for story in report["stories"]:
-        failing = ", ".join(story["failing_acceptance"] + [t["nodeid"] for t in story["failing_tests"]]) or "—"
+        failing = "<br>".join(f"**{_md_cell(what)}**: {_md_cell(why)}" for what, why in story_failures(story)) or "—"
         out.append(
             f"| {story['id']} | {story['priority']} | {_md_cell(story['title'])} | {story_result(story)} | "
-            f"{_md_cell(failing)} | " + " | ".join(str(n) for n in _counts(story)) + " |"
+            f"{failing} | " + " | ".join(str(n) for n in _counts(story)) + " |"
         )
     out += ["", f"\\* {FOOTNOTE.removeprefix('* ')}"]
     for story in report["stories"]:
@@ -220,6 +273,8 @@ details.scenario>summary{cursor:pointer}
 .filters label{display:flex;gap:.3rem;align-items:center}.filters input,.filters select{max-width:12rem}
 .hidden{display:none}
 table.steps td:not(:first-child),table.steps th:not(:first-child){white-space:nowrap;width:1%}
+table.stories th,table.stories td:not(.failing){overflow-wrap:normal}
+table.stories .title{min-width:8rem}table.stories .failing{min-width:16rem}
 """
 
 # Filters scenarios by status, story and tag, and opens the scenario a link lands on. Inline, so the
@@ -366,6 +421,15 @@ def _story_html(story: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _failing_cell(story: dict[str, Any]) -> str:
+    """What makes the story fail, each with the first line of its message."""
+    entries = [
+        f"<div><b>{escape(what)}</b>: <span class='muted'>{escape(why)}</span></div>"
+        for what, why in story_failures(story)
+    ]
+    return "".join(entries) or "—"
+
+
 def _requirement_row(r: dict[str, Any]) -> str:
     scenarios = ", ".join(
         f"<a href='#{escape(s['anchor'])}'>{escape(s['acceptance_id'] or s['name'])}</a> {_badge(s['status'])}"
@@ -413,10 +477,8 @@ def html(report: dict[str, Any]) -> str:
     result = verdict(report)
     story_rows = [
         f"<tr><td><a href='#{escape(story['id'])}'>{escape(story['id'])}</a></td><td>{escape(story['priority'])}</td>"
-        f"<td>{escape(story['title'])}</td><td>{_badge(story_result(story))}</td>"
-        f"<td>{escape(', '.join(story['failing_acceptance'] + [t['nodeid'] for t in story['failing_tests']])) or '—'}</td>"
-        + "".join(f"<td>{n}</td>" for n in _counts(story))
-        + "</tr>"
+        f"<td class='title'>{escape(story['title'])}</td><td>{_badge(story_result(story))}</td>"
+        f"<td class='failing'>{_failing_cell(story)}</td>" + "".join(f"<td>{n}</td>" for n in _counts(story)) + "</tr>"
         for story in report["stories"]
     ]
     unowned = [
@@ -443,7 +505,7 @@ def html(report: dict[str, Any]) -> str:
         f"{summary['duration_seconds']} s; gates {'passed' if summary['gates_passed'] else 'FAILED'}.</p>",
         "<details><summary>Environment</summary>" + _environment_html(report["environment"]) + "</details>",
         "<h2>User stories</h2>",
-        _table(["Story", "Priority", "Title", "Result", "Failing", *COLUMNS], story_rows),
+        _table(["Story", "Priority", "Title", "Result", "Failing", *COLUMNS], story_rows, "stories"),
         f"<p class='muted'>{escape(FOOTNOTE)}</p>",
         ("<h2>Failing tests that verify no story</h2>" + "".join(unowned)) if unowned else "",
         _filters(report),
