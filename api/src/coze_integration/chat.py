@@ -218,7 +218,7 @@ class _Builder:
                 line=stream_failure.malformed_line, partial=partial, logid=stream_failure.logid
             )
         return CozeStreamInterruptedError(
-            f"chat stream interrupted: {stream_failure.reason}", partial=partial, logid=stream_failure.logid
+            f"chat stream interrupted: {stream_failure.interruption}", partial=partial, logid=stream_failure.logid
         )
 
 

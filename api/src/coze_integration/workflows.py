@@ -386,7 +386,7 @@ class _Folder:
         if stream_failure.malformed_line is not None:
             return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial, logid=partial.logid)
         return CozeStreamInterruptedError(
-            f"workflow stream interrupted: {stream_failure.reason}", partial=partial, logid=partial.logid
+            f"workflow stream interrupted: {stream_failure.interruption}", partial=partial, logid=partial.logid
         )
 
     def finish(self) -> WorkflowProgress:
