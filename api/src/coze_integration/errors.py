@@ -327,7 +327,7 @@ def translate(exc: BaseException, exchange: Exchange | None, now: Clock = utc_no
         return exc
     if isinstance(exc, CozePKCEAuthError):
         target = exchange.target if exchange else "request"
-        return CozeAuthenticationError(code=None, msg=str(exc.error), logid=exc.logid, target=target, hint=TOKEN_HINT)
+        return CozeAuthenticationError(code=None, msg=exc.error.value, logid=exc.logid, target=target, hint=TOKEN_HINT)
     if isinstance(exc, CozeAPIError):
         return _from_coze_api_error(exc, exchange, now)
     if isinstance(exc, httpx.DecodingError):

@@ -83,14 +83,29 @@ async def bearer_token(client: AnyCoze) -> str:
 
 
 async def blocking_chat(
-    client: AnyCoze, calls: CozeCalls, policy: PollPolicy, *, bot_id: str, user_id: str, question: str
+    client: AnyCoze,
+    calls: CozeCalls,
+    policy: PollPolicy,
+    *,
+    bot_id: str,
+    user_id: str,
+    question: str,
+    conversation_id: str | None = None,
 ) -> ChatResult:
     """The project's blocking chat (create, poll, list messages) for either client."""
     if isinstance(client, AsyncCoze):
         return await acreate_chat_and_wait(
-            client, calls, bot_id=bot_id, user_id=user_id, question=question, policy=policy
+            client,
+            calls,
+            bot_id=bot_id,
+            user_id=user_id,
+            question=question,
+            conversation_id=conversation_id,
+            policy=policy,
         )
-    return create_chat_and_wait(client, calls, bot_id=bot_id, user_id=user_id, question=question, policy=policy)
+    return create_chat_and_wait(
+        client, calls, bot_id=bot_id, user_id=user_id, question=question, conversation_id=conversation_id, policy=policy
+    )
 
 
 async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTranscript:

@@ -158,6 +158,27 @@ class TestCozeRetriesReads:
         assert (policy.attempts, policy.base_delay) == (5, 0.1)
 
     @pytest.mark.asyncio
+    async def test_backoff_is_capped(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, fake_clock: FakeClock, sample_bot_id: str
+    ) -> None:
+        """However many attempts fail, no wait exceeds ``max_delay``, jitter included."""
+        policy = RetryPolicy(
+            attempts=6, base_delay=0.5, max_delay=1.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep
+        )
+        route = coze_router.get(RETRIEVE).mock(return_value=golden_response("errors/internal_5000.json", status=500))
+        with pytest.raises(CozeServerError):
+            await read(coze_client, CozeCalls(policy), partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+        assert route.call_count == 6
+        assert 0.5 <= fake_clock.slept[0] <= 1.0
+        # From the third wait on, the exponential term alone (0.5 * 2**2) is over the cap.
+        assert fake_clock.slept[2:] == [1.0, 1.0, 1.0]
+
+    def test_default_policy(self) -> None:
+        """A default policy tries three times, backs off from 0.5 s to at most 8 s, and waits up to 10 s when asked."""
+        policy = RetryPolicy()
+        assert (policy.attempts, policy.base_delay, policy.max_delay, policy.max_retry_after) == (3, 0.5, 8.0, 10.0)
+
+    @pytest.mark.asyncio
     async def test_single_attempt_policy_never_retries(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:

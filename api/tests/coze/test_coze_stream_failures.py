@@ -7,7 +7,7 @@ mid-event. The project's consumers turn each into a typed stream error that keep
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -19,15 +19,18 @@ from coze_integration.errors import (
     CozeNetworkError,
     CozeStreamEventError,
     CozeStreamInterruptedError,
+    classify_stream_failure,
 )
+from coze_integration.wire import forget_exchange, record_response
 from coze_integration.workflows import WorkflowProgress
 from tests.coze.golden_workflows import end_node_text, message_data
 from tests.coze.parity import AnyCoze, streamed_transcript, workflow_progress
-from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
+from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_stream, golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
+ERROR_EVENT = "workflows/stream_run_error_event.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016")]
+pytestmark = [pytest.mark.covers("FR-016")]
 
 OK_STREAM = golden_text("chat/stream_ok.sse")
 WORKFLOW_STREAM = golden_text("workflows/stream_ok.sse")
@@ -43,6 +46,8 @@ def chat_route(coze_router: respx.MockRouter) -> respx.Route:
     return coze_router.post("/v3/chat")
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeStreamErrorEvents:
     """A server ``error`` event becomes a typed stream error with its code and message."""
 
@@ -67,6 +72,8 @@ class TestCozeStreamErrorEvents:
         assert caught.value.logid == LOGID
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeStreamMalformedEvents:
     """Lines cozepy cannot parse raise a typed malformed-event error with the line and logid."""
 
@@ -111,6 +118,8 @@ class TestCozeStreamMalformedEvents:
         assert caught.value.logid == LOGID
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeStreamInterruptions:
     """A stream that stops early keeps what it delivered."""
 
@@ -157,6 +166,8 @@ class TestCozeStreamInterruptions:
         assert (caught.value.code, caught.value.logid) == (golden("errors/bad_request_4000.json")["code"], LOGID)
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeWorkflowStreamFailures:
     """The workflow stream consumer keeps the progress made before a failure."""
 
@@ -197,7 +208,31 @@ class TestCozeWorkflowStreamFailures:
         assert caught.value.logid == LOGID
         assert len(caught.value.partial.messages) == 1
 
+    @pytest.mark.parametrize(
+        ("recording", "expected"),
+        [("workflows/stream_run_no_done.sse", CozeStreamInterruptedError), (ERROR_EVENT, CozeStreamEventError)],
+        ids=["ends-before-done", "error-event"],
+    )
+    async def test_failure_without_a_logid(
+        self,
+        coze_client: AnyCoze,
+        workflow_route: respx.Route,
+        recording: str,
+        expected: type[CozeStreamInterruptedError[WorkflowProgress]],
+    ) -> None:
+        """A run answered without ``x-tt-logid`` fails with its typed error and progress, its logid ``None``."""
+        body = golden_text(recording).encode()
+        workflow_route.mock(
+            return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+        )
+        with pytest.raises(expected) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        assert (caught.value.logid, caught.value.partial.logid) == (None, None)
+        assert [m.content for m in caught.value.partial.messages] == [m["content"] for m in message_data(recording)]
 
+
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeWorkflowStreamEnds:
     """How a workflow stream ended decides the result: an Error event, a bad chunk order, Done's data."""
 
@@ -236,3 +271,44 @@ class TestCozeWorkflowStreamEnds:
         workflow_route.mock(return_value=event_stream(text[text.rindex("id: ") :]))
         progress = await workflow_progress(coze_client, workflow_id="wf")
         assert (progress.complete, progress.output, progress.messages) == (True, "", ())
+
+
+@pytest.fixture
+def recorded_stream() -> Iterator[Callable[[str | None], None]]:
+    """Record a chat stream response with the given content-type as the last exchange; forget it afterwards."""
+
+    def record(content_type: str | None) -> None:
+        response = golden_stream("chat/stream_ok.sse", content_type=content_type)
+        response.request = httpx.Request("POST", "https://api.coze.cn/v3/chat")
+        record_response(response)
+
+    forget_exchange()
+    yield record
+    forget_exchange()
+
+
+class TestCozeStreamFailureClassification:
+    """Which exceptions stand for which stream failure, for chat and workflow streams alike."""
+
+    def test_only_a_bare_exception_with_the_prefix_is_an_error_event(self) -> None:
+        """Cozepy's bare ``Exception("error event: ...")`` is an error event; no other exception is."""
+        forget_exchange()
+        failure = classify_stream_failure(Exception('error event: {"code":4000}'))
+        assert failure is not None
+        assert failure.error_event == '{"code":4000}'
+        assert classify_stream_failure(Exception("something else")) is None
+        assert classify_stream_failure(RuntimeError("error event: {}")) is None
+
+    def test_missing_content_type_is_told_from_a_type_error_alone(
+        self, recorded_stream: Callable[[str | None], None]
+    ) -> None:
+        """A ``TypeError`` means a missing content-type only when the response had none."""
+        recorded_stream(None)
+        failure = classify_stream_failure(TypeError("argument of type 'NoneType' is not iterable"))
+        assert failure is not None
+        assert (failure.malformed_line, failure.logid) == ("<response without content-type>", LOGID)
+        other = classify_stream_failure(ValueError("bad line"))
+        assert other is not None
+        assert other.malformed_line == "bad line"
+        recorded_stream("text/event-stream")
+        assert classify_stream_failure(TypeError("a bug elsewhere")) is None

@@ -21,11 +21,12 @@ from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryErr
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs, query_workflow_logs
 from tests.coze.parity import AnyCoze, workflow_logs
-from tests.coze.wire import golden_response, golden_run_history
+from tests.coze.wire import golden, golden_response, golden_run_history
 
 pytestmark = [pytest.mark.covers("FR-010")]
 
 WORKFLOW = "7484523878849822005"
+FAILED_RUN = "workflows/run_history_fail.json"
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 S, R, F = WorkflowExecuteStatus.SUCCESS, WorkflowExecuteStatus.RUNNING, WorkflowExecuteStatus.FAIL
 # execute id: (status, created, output, error message)
@@ -175,6 +176,33 @@ class TestCozeWorkflowLogsQuery:
         assert [entry.execute_id for entry in result.entries] == ["e2", "e1"]
         assert result.missing == ("gone",)
         assert (known["e1"].call_count, known["e2"].call_count) == (1, 1)
+
+    async def test_entry_carries_the_run_history(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+    ) -> None:
+        """An entry keeps what the backend shows of a run: times, output, error, debug URL and the run's logid."""
+        coze_router.get(_path(sample_execute_id)).mock(return_value=golden_response(FAILED_RUN))
+        result = await workflow_logs(
+            coze_client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=[sample_execute_id],
+            log_filter=WorkflowLogFilter(),
+        )
+        [entry] = result.entries
+        [run] = golden(FAILED_RUN)["data"]
+        assert (entry.execute_id, entry.status) == (run["execute_id"], WorkflowExecuteStatus.FAIL)
+        assert (entry.created_at, entry.updated_at) == (
+            datetime.fromtimestamp(run["create_time"], UTC),
+            datetime.fromtimestamp(run["update_time"], UTC),
+        )
+        assert (entry.output, entry.error_code, entry.error_message) == (
+            run["output"],
+            int(run["error_code"]),
+            run["error_message"],
+        )
+        assert (entry.debug_url, entry.logid) == (run["debug_url"], run["logid"])
+        assert result.missing == ()
 
     async def test_rejected_token_aborts_the_query(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter

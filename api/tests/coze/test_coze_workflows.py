@@ -136,6 +136,7 @@ class TestCozeWorkflowRun:
         with pytest.raises(CozeMalformedResponseError) as caught:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert (caught.value.body, caught.value.logid) == (golden("workflows/run_not_json.json")["data"], LOGID)
+        assert caught.value.target == "POST /v1/workflow/run"
 
     @pytest.mark.covers("FR-017")
     async def test_run_is_never_retried(
@@ -379,7 +380,11 @@ class TestCozeWorkflowUntilDone:
             golden(SUCCESS)["data"][0]["output"],
         )
         assert result.response.logid == LOGID
-        assert request_json(start.calls.last.request)["is_async"] is True
+        assert request_json(start.calls.last.request) == {
+            "workflow_id": sample_workflow_id,
+            "parameters": {"city": "Paris"},
+            "is_async": True,
+        }
         assert history.call_count == 2
         assert recorded_sleeps == [2.0]
 
