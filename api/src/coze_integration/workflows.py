@@ -253,10 +253,10 @@ class WorkflowProgress:
     the progress so far.
     """
 
-    _record: _Record = field(default_factory=_Record, repr=False)
-    _events: int = 0
-    _messages: int = 0
-    _logid: str | None = None
+    _record: _Record = field(repr=False)
+    _events: int
+    _messages: int
+    _logid: str | None
     _ending: _Ending = _RUNNING
 
     @property
