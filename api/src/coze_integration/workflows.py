@@ -67,7 +67,7 @@ class WorkflowRunOutcome:
     status: WorkflowExecuteStatus = WorkflowExecuteStatus.SUCCESS
 
 
-def outcome_of(result: WorkflowRunResult, *, is_async: bool = False) -> WorkflowRunOutcome:
+def outcome_of(result: WorkflowRunResult, *, is_async: bool) -> WorkflowRunOutcome:
     """Decode the answer to a run (``is_async`` as requested); output that is not JSON raises, quoting it."""
     raw = result.data
     logid = result.response.logid
@@ -370,9 +370,7 @@ class _Folder:
         if not errors:
             return None
         first = errors[0]  # the cause; later errors follow from it
-        return CozeStreamEventError(
-            code=first.error_code, msg=first.error_message, partial=partial, logid=partial.logid
-        )
+        return CozeStreamEventError(code=first.error_code, msg=first.error_message, partial=partial)
 
     def failure(self, exc: Exception) -> CozeIntegrationError | None:
         stream_failure = classify_stream_failure(exc)
@@ -384,9 +382,9 @@ class _Folder:
         if event_error is not None:
             return event_error
         if stream_failure.malformed_line is not None:
-            return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial, logid=partial.logid)
+            return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial)
         return CozeStreamInterruptedError(
-            f"workflow stream interrupted: {stream_failure.interruption}", partial=partial, logid=partial.logid
+            f"workflow stream interrupted: {stream_failure.interruption}", partial=partial
         )
 
     def finish(self) -> WorkflowProgress:
@@ -403,11 +401,11 @@ class _Folder:
                 "build_coze or build_async_coze, which watch the stream for it"
             )
         if end.event != DONE_EVENT:
-            raise CozeStreamInterruptedError("workflow stream ended before Done", partial=partial, logid=partial.logid)
+            raise CozeStreamInterruptedError("workflow stream ended before Done", partial=partial)
         try:
             output = _end_node_output(self.record.chunks)
         except ValueError as exc:  # a node_seq_id that is not a number
-            raise CozeMalformedEventError(line=f"node_seq_id: {exc}", partial=partial, logid=partial.logid) from None
+            raise CozeMalformedEventError(line=f"node_seq_id: {exc}", partial=partial) from None
         return replace(partial, _ending=_Ending(complete=True, output=output, debug_url=_debug_url(end.data)))
 
 

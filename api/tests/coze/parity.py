@@ -116,12 +116,13 @@ async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTran
 
 
 async def workflow_run(
-    client: AnyCoze, calls: CozeCalls, *, workflow_id: str, parameters: dict[str, Any], is_async: bool = False
+    client: AnyCoze, calls: CozeCalls, *, workflow_id: str, parameters: dict[str, Any], is_async: bool | None = None
 ) -> WorkflowRunOutcome:
-    """The project's workflow run for either client."""
+    """The project's workflow run for either client; ``is_async`` left out unless given, to use the default."""
+    mode = {} if is_async is None else {"is_async": is_async}
     if isinstance(client, AsyncCoze):
-        return await arun_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, is_async=is_async)
-    return run_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, is_async=is_async)
+        return await arun_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, **mode)
+    return run_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, **mode)
 
 
 async def workflow_progress(

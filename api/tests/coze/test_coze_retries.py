@@ -408,3 +408,20 @@ class TestCozeRetriesRetryAfter:
         assert build_calls(CozeSettings(api_token=mock_coze_api_token)).policy.max_retry_after == 10.0
         settings = CozeSettings(api_token=mock_coze_api_token, retry_after_max_seconds=120)
         assert build_calls(settings).policy.max_retry_after == 120.0
+
+
+@pytest.mark.asyncio
+class TestCozeRetriesWriteRetryAfter:
+    """A write is never retried, but its rate-limit error still says how long Coze asked to wait."""
+
+    async def test_http_date_is_counted_from_the_policy_clock(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, recorded_sleeps: list[float]
+    ) -> None:
+        """A ``Retry-After`` HTTP-date on a throttled write becomes seconds from the policy's clock."""
+        route = coze_router.post("/v3/chat").mock(
+            return_value=_limited(format_datetime(EPOCH + timedelta(seconds=30), usegmt=True))
+        )
+        with pytest.raises(CozeRateLimitError) as caught:
+            await write(coze_client, coze_calls, _chat_create(coze_client))
+        assert (caught.value.retry_after, caught.value.logid) == (30.0, LOGID)
+        assert (route.call_count, recorded_sleeps) == (1, [])

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import respx
 
+from coze_integration.chat import ChatTranscript
 from coze_integration.errors import (
     CozeAPIRequestError,
     CozeMalformedEventError,
@@ -56,8 +57,9 @@ class TestCozeStreamErrorEvents:
         [
             ('{"code":4000,"msg":"Request parameter error"}', 4000, "Request parameter error"),
             ("upstream exploded", None, "upstream exploded"),
+            ('{"code":4000}', 4000, ""),
         ],
-        ids=["json-payload", "plain-payload"],
+        ids=["json-payload", "plain-payload", "json-without-msg"],
     )
     @pytest.mark.covers("FR-017")
     async def test_error_event(
@@ -68,6 +70,7 @@ class TestCozeStreamErrorEvents:
         with pytest.raises(CozeStreamEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert (caught.value.code, caught.value.msg) == (code, msg)
+        assert f"code {code}: {msg}" in str(caught.value)  # what the logs show of Coze's error
         assert caught.value.partial.text == ANSWER
         assert caught.value.logid == LOGID
 
@@ -312,3 +315,34 @@ class TestCozeStreamFailureClassification:
         assert other.malformed_line == "bad line"
         recorded_stream("text/event-stream")
         assert classify_stream_failure(TypeError("a bug elsewhere")) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parity
+class TestCozeStreamFailuresBeforeAnyEvent:
+    """A chat stream that fails before its first event still reports the logid of its response."""
+
+    @pytest.mark.parametrize(
+        ("body", "expected"),
+        [
+            (lambda: event_stream('event:error\ndata:{"code":4000,"msg":"m"}\n\n'), CozeStreamEventError),
+            (lambda: event_stream("event:conversation.chat.created\ndata:{not json}\n\n"), CozeMalformedEventError),
+            (lambda: event_stream("", cut=True), CozeStreamInterruptedError),
+            (lambda: event_stream("event:conversation.chat.created\n", cut=True), CozeStreamInterruptedError),
+        ],
+        ids=["error-event", "malformed-data", "cut-at-once", "cut-mid-event"],
+    )
+    @pytest.mark.covers("FR-017")
+    async def test_logid_without_events(
+        self,
+        coze_client: AnyCoze,
+        chat_route: respx.Route,
+        body: Callable[[], httpx.Response],
+        expected: type[CozeStreamInterruptedError[ChatTranscript]],
+    ) -> None:
+        """The typed error carries the response's logid although no event delivered one."""
+        chat_route.mock(side_effect=lambda request: body())
+        with pytest.raises(expected) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert caught.value.logid == LOGID
+        assert caught.value.partial.events == ()

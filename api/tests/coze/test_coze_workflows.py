@@ -137,6 +137,7 @@ class TestCozeWorkflowRun:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert (caught.value.body, caught.value.logid) == (golden("workflows/run_not_json.json")["data"], LOGID)
         assert caught.value.target == "POST /v1/workflow/run"
+        assert golden("workflows/run_not_json.json")["data"][:40] in caught.value.detail
 
     @pytest.mark.covers("FR-017")
     async def test_run_is_never_retried(
@@ -181,6 +182,17 @@ class TestCozeWorkflowStream:
         request = stream_route.calls.last.request
         assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": {"q": 1}}
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    async def test_fields_without_a_space_after_the_colon(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """``event:Done`` and ``data:{...}`` (the space after the colon is optional in SSE) still complete the run."""
+        stream_route.mock(
+            return_value=event_stream(golden_text(END_CHUNKS).replace("event: ", "event:").replace("data: ", "data:"))
+        )
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert (progress.complete, progress.output) == (True, end_node_text(END_CHUNKS))
+        assert progress.debug_url == done_data(END_CHUNKS)["debug_url"]
 
     async def test_end_chunks_are_joined_in_node_seq_id_order(
         self, coze_client: AnyCoze, stream_route: respx.Route
@@ -302,6 +314,17 @@ class TestCozeWorkflowStream:
         ]
         assert all(s._record is final._record for s in seen)  # one shared record: no copy per event
         assert [s.complete for s in seen] == [False] * len(events)
+        assert {s.logid for s in seen} == {LOGID}
+
+    async def test_snapshot_before_an_interrupt_is_not_waiting(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """Each snapshot shows the interrupt only once it has arrived, even read after the run."""
+        stream_route.mock(return_value=golden_stream(INTERRUPT))
+        seen: list[WorkflowProgress] = []
+        final = await workflow_progress(coze_client, seen.append, workflow_id="wf")
+        assert [s.waiting for s in seen] == [False, True]
+        assert (len(seen[0].interrupts), len(final.interrupts)) == (0, 1)
 
 
 class TestCozeWorkflowRunHistory:
@@ -408,6 +431,7 @@ class TestCozeWorkflowUntilDone:
                 coze_client, coze_calls, poll_policy, workflow_id=sample_workflow_id, parameters={}
             )
         assert caught.value.execute_id == sample_execute_id
+        assert caught.value.target == f"workflow {sample_execute_id}"
         assert f"execute_id={sample_execute_id}" in str(caught.value)
         assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         # t=0 read, sleep 2, read, sleep 2, read; one more sleep would end past the 5 s deadline.
@@ -422,6 +446,10 @@ class TestCozeWorkflowUntilDone:
         coze_router.post("/v1/workflow/run").mock(
             return_value=golden_response("workflows/run_async_without_execute_id.json")
         )
-        with pytest.raises(CozeMalformedResponseError, match="no execute_id") as caught:
+        with pytest.raises(CozeMalformedResponseError) as caught:
             await workflow_until_done(coze_client, coze_calls, poll_policy, workflow_id="wf", parameters={})
+        assert (caught.value.target, caught.value.detail) == (
+            "POST /v1/workflow/run",
+            "async run returned no execute_id",
+        )
         assert caught.value.logid == LOGID
