@@ -257,6 +257,7 @@ class TestCozeChatWait:
         with pytest.raises(CozeDeadlineExceededError) as caught:
             await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert (caught.value.chat_id, caught.value.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert caught.value.target == "POST /v3/chat/retrieve"
         assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         assert sample_chat_id in str(caught.value)
         assert routes["retrieve"].call_count == 2

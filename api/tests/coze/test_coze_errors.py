@@ -8,6 +8,7 @@ the server sends and the typed error the backend gets, checked for both clients.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import httpx
@@ -32,6 +33,7 @@ from coze_integration.errors import (
     CozeTimeoutError,
     api_error,
     translate,
+    utc_now,
 )
 from coze_integration.wire import Exchange
 from tests.coze.parity import AnyCoze, read, resolve, streamed_transcript, write
@@ -275,6 +277,7 @@ class TestCozeErrorsNetwork:
         assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
         assert isinstance(error.__cause__, type(failure))
         assert type(failure).__name__ in error.reason
+        assert (error.execute_id, "resume" in str(error)) == (None, False)  # nothing to resume for a read
         assert route.call_count == 3, "reads are retried up to the configured attempts"
 
 
@@ -438,3 +441,14 @@ class TestCozeErrorsCallBoundaries:
 
         with pytest.raises(KeyError):
             await read(coze_client, coze_calls, afail if isinstance(coze_client, AsyncCoze) else fail)
+
+
+class TestCozeErrorsClock:
+    """The default clock that dates a ``Retry-After`` HTTP-date."""
+
+    def test_now_is_timezone_aware_utc(self) -> None:
+        """``utc_now`` is aware and in UTC, so it can be subtracted from a parsed HTTP-date."""
+        before = datetime.now(UTC)
+        now = utc_now()
+        assert now.utcoffset() == timedelta(0)
+        assert before <= now <= datetime.now(UTC)

@@ -17,11 +17,11 @@ from cozepy import Coze, WorkflowExecuteStatus
 
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze
-from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError
+from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError, CozeMalformedResponseError
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs, query_workflow_logs
 from tests.coze.parity import AnyCoze, workflow_logs
-from tests.coze.wire import golden, golden_response, golden_run_history
+from tests.coze.wire import LOGID, golden, golden_response, golden_run_history
 
 pytestmark = [pytest.mark.covers("FR-010")]
 
@@ -140,6 +140,11 @@ class TestCozeWorkflowLogsValidation:
         assert message in str(caught.value)
         assert isinstance(caught.value, ValueError)
 
+    def test_range_of_one_instant_is_valid(self) -> None:
+        """``created_from`` equal to ``created_to`` is a valid range: the runs created at that instant."""
+        log_filter = WorkflowLogFilter(created_from=DAY, created_to=DAY)
+        assert (log_filter.created_from, log_filter.created_to) == (DAY, DAY)
+
 
 @pytest.mark.asyncio
 @pytest.mark.parity
@@ -203,6 +208,35 @@ class TestCozeWorkflowLogsQuery:
         )
         assert (entry.debug_url, entry.logid) == (run["debug_url"], run["logid"])
         assert result.missing == ()
+
+    async def test_run_without_an_error_message_has_an_empty_one(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+    ) -> None:
+        """A run history whose ``error_message`` is null gives an entry with an empty error message."""
+        coze_router.get(_path(sample_execute_id)).mock(
+            return_value=golden_run_history(sample_execute_id, error_message=None)
+        )
+        result = await workflow_logs(
+            coze_client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=[sample_execute_id],
+            log_filter=WorkflowLogFilter(),
+        )
+        assert [entry.error_message for entry in result.entries] == [""]
+
+    async def test_malformed_history_aborts_the_query(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+    ) -> None:
+        """A history Coze answered with a body of the wrong shape is an error, not a missing run."""
+        coze_router.get(_path("e1")).mock(
+            return_value=golden_response(FAILED_RUN, changes={"data.0.create_time": "soon"})
+        )
+        with pytest.raises(CozeMalformedResponseError) as caught:
+            await workflow_logs(
+                coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=["e1"], log_filter=WorkflowLogFilter()
+            )
+        assert caught.value.logid == LOGID
 
     async def test_rejected_token_aborts_the_query(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
