@@ -371,8 +371,8 @@ class StreamFailure:
 
 
 def _validation_input(exc: pydantic.ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    value = errors[0].get("input", "") if errors else ""
+    # Validation raises with at least one error, and each error carries the input it rejected.
+    value = exc.errors()[0]["input"]
     return value if isinstance(value, str) else repr(value)
 
 

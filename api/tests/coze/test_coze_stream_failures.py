@@ -327,10 +327,15 @@ class TestCozeStreamFailuresBeforeAnyEvent:
         [
             (lambda: event_stream('event:error\ndata:{"code":4000,"msg":"m"}\n\n'), CozeStreamEventError),
             (lambda: event_stream("event:conversation.chat.created\ndata:{not json}\n\n"), CozeMalformedEventError),
+            (
+                lambda: event_stream("event:conversation.message.delta\nevent:conversation.message.delta\n\n"),
+                CozeMalformedEventError,
+            ),
+            (lambda: event_stream("event:conversation.chat.completed\ndata:[1, 2]\n\n"), CozeMalformedEventError),
             (lambda: event_stream("", cut=True), CozeStreamInterruptedError),
             (lambda: event_stream("event:conversation.chat.created\n", cut=True), CozeStreamInterruptedError),
         ],
-        ids=["error-event", "malformed-data", "cut-at-once", "cut-mid-event"],
+        ids=["error-event", "malformed-data", "repeated-field", "data-of-wrong-shape", "cut-at-once", "cut-mid-event"],
     )
     @pytest.mark.covers("FR-017")
     async def test_logid_without_events(
