@@ -276,6 +276,14 @@ class TestCozeClientVersionCheck:
         assert (installed_version("cozepy"), installed_version("httpx")) == (cozepy.VERSION, httpx.__version__)
         assert installed_version("coze_integration_no_such_module") is None
 
+    def test_module_without_its_version_attribute_is_unknown(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A cozepy that does not say its version counts as not installed, so the check names it."""
+        monkeypatch.delattr(cozepy, "VERSION")
+        assert installed_version("cozepy") is None
+        with pytest.raises(CozeVersionConflictError) as caught:
+            check_versions()
+        assert str(caught.value).startswith("cozepy is not installed")
+
 
 @pytest.mark.parity
 @pytest.mark.covers("FR-001", "FR-004", "FR-005")
