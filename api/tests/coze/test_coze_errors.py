@@ -277,7 +277,8 @@ class TestCozeErrorsNetwork:
         assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
         assert isinstance(error.__cause__, type(failure))
         assert type(failure).__name__ in error.reason
-        assert (error.execute_id, "resume" in str(error)) == (None, False)  # nothing to resume for a read
+        assert error.execute_id is None
+        assert str(error) == f"{error.target} failed: {error.reason}"  # nothing to resume for a read
         assert route.call_count == 3, "reads are retried up to the configured attempts"
 
 

@@ -102,6 +102,7 @@ class TestCozeStreamMalformedEvents:
         assert caught.value.line == line
         assert caught.value.logid == LOGID
         assert caught.value.partial.text == ANSWER
+        assert repr(line) in str(caught.value)
 
     async def test_long_line_is_cut(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A huge offending line is quoted only up to a bounded length."""
@@ -151,6 +152,10 @@ class TestCozeStreamInterruptions:
         partial = caught.value.partial
         assert (partial.text, partial.chat_id, partial.complete) == (ANSWER, sample_chat_id, False)
         assert caught.value.logid == LOGID
+        # The message says what was missing, or how the connection broke.
+        assert str(caught.value).startswith(
+            ("chat stream ended before conversation.chat.completed (", "chat stream interrupted: ReadError: ")
+        )
 
     async def test_connection_refused_is_a_network_error(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A stream that never opened is a network error naming the request, not an interrupted stream."""
@@ -190,6 +195,7 @@ class TestCozeWorkflowStreamFailures:
         assert [m.content for m in caught.value.partial.messages] == [first["content"]]
         # cozepy exposes no logid for async workflow streams; the integration still reports it.
         assert caught.value.logid == LOGID
+        assert str(caught.value).startswith("workflow stream interrupted: ReadError: ")
 
     @pytest.mark.parametrize(
         ("tail", "line"),

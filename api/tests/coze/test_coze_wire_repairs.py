@@ -143,6 +143,8 @@ class TestCozeWireRepairsEncodings:
             await read(coze_client, coze_calls, call)
         assert caught.value.logid == LOGID
         assert "does not decode" in str(caught.value)
+        if not path.startswith("/v1/bot/"):  # the repaired endpoint's own decoder names the encoding
+            assert "gzip body does not decode" in caught.value.detail
         assert route.call_count == 1  # a body that does not decode is not retried
 
 

@@ -129,7 +129,7 @@ class TestCozeWorkflowLogsValidation:
             (lambda: WorkflowLogFilter.build(statuses=["Done"]), "unknown status ['Done']"),
             (lambda: WorkflowLogFilter(created_from=datetime(2026, 11, 20)), "created_from must be timezone-aware"),
             (lambda: WorkflowLogFilter(created_to=datetime(2026, 11, 20)), "created_to must be timezone-aware"),
-            (lambda: WorkflowLogFilter(keyword="  "), "keyword must not be blank"),
+            (lambda: WorkflowLogFilter(keyword="  "), "keyword must not be blank; leave it out to match every run"),
         ],
         ids=["inverted-range", "unknown-status", "naive-start", "naive-end", "blank-keyword"],
     )
@@ -139,6 +139,12 @@ class TestCozeWorkflowLogsValidation:
             build()
         assert message in str(caught.value)
         assert isinstance(caught.value, ValueError)
+
+    def test_blank_keyword_says_how_to_match_everything(self) -> None:
+        """A blank keyword is refused with the way to get what the caller probably meant."""
+        with pytest.raises(CozeInvalidQueryError) as caught:
+            WorkflowLogFilter(keyword="\t")
+        assert str(caught.value) == "keyword must not be blank; leave it out to match every run"
 
     def test_range_of_one_instant_is_valid(self) -> None:
         """``created_from`` equal to ``created_to`` is a valid range: the runs created at that instant."""
@@ -285,7 +291,7 @@ class TestCozeWorkflowLogsConcurrency:
 
     async def test_concurrency_below_one_is_rejected(self, mock_settings: CozeSettings, coze_calls: CozeCalls) -> None:
         """A bound of zero would never fetch anything, so it is a typed error."""
-        with pytest.raises(CozeInvalidQueryError, match="concurrency"):
+        with pytest.raises(CozeInvalidQueryError, match=r"^concurrency must be at least 1$"):
             await aquery_workflow_logs(
                 build_async_coze(mock_settings),
                 coze_calls,
