@@ -111,6 +111,7 @@ class TestCozeSettingsValidation:
             ({"COZE_RETRY_AFTER_MAX_SECONDS": "-1"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
             ({"COZE_RETRY_AFTER_MAX_SECONDS": "inf"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
             ({"COZE_RETRY_AFTER_MAX_SECONDS": "an hour"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
+            ({"COZE_TIMEOUT_SECONDS": "0", "COZE_RETRY_ATTEMPTS": "0"}, "; COZE_RETRY_ATTEMPTS "),
         ],
         ids=[
             "token-missing",
@@ -131,6 +132,7 @@ class TestCozeSettingsValidation:
             "retry-after-cap-negative",
             "retry-after-cap-infinite",
             "retry-after-cap-not-a-number",
+            "two-bad-variables",
         ],
     )
     def test_bad_setting_names_variable(
