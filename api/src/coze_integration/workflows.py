@@ -361,9 +361,9 @@ class _Folder:
                 self.logid = _logid()  # the response has arrived with the first event
             self.on_progress(WorkflowProgress(record, len(record.kinds), len(record.chunks), self.logid))
 
-    def snapshot(self, logid: str | None = None) -> WorkflowProgress:
+    def snapshot(self) -> WorkflowProgress:
         record = self.record
-        return WorkflowProgress(record, len(record.kinds), len(record.chunks), logid or _logid())
+        return WorkflowProgress(record, len(record.kinds), len(record.chunks), _logid())
 
     def _error_event(self, partial: WorkflowProgress) -> CozeStreamEventError[WorkflowProgress] | None:
         errors = partial.errors
@@ -376,7 +376,7 @@ class _Folder:
         stream_failure = classify_stream_failure(exc)
         if stream_failure is None:
             return None
-        partial = self.snapshot(stream_failure.logid)
+        partial = self.snapshot()
         # Once Coze has said why the run failed, a broken connection after it changes nothing.
         event_error = self._error_event(partial)
         if event_error is not None:
