@@ -367,7 +367,6 @@ class StreamFailure:
     malformed_line: str | None = None
     #: How the connection broke (``ReadError: ...``), when it did.
     interruption: str | None = None
-    logid: str | None = None
 
 
 def _validation_input(exc: pydantic.ValidationError) -> str:
@@ -383,22 +382,21 @@ def classify_stream_failure(exc: Exception) -> StreamFailure | None:
     general translation: nothing was streamed yet.
     """
     exchange = last_exchange()
-    logid = exchange.logid if exchange else None
     if isinstance(exc, CozeInvalidEventError):
-        return StreamFailure(malformed_line=exc.data or exc.field, logid=exc.logid or logid)
+        return StreamFailure(malformed_line=exc.data or exc.field)
     if type(exc) is Exception and str(exc).startswith(_ERROR_EVENT_PREFIX):
-        return StreamFailure(error_event=str(exc).removeprefix(_ERROR_EVENT_PREFIX), logid=logid)
+        return StreamFailure(error_event=str(exc).removeprefix(_ERROR_EVENT_PREFIX))
     if exchange is None:
         return None
     if isinstance(exc, pydantic.ValidationError):
-        return StreamFailure(malformed_line=_validation_input(exc), logid=logid)
+        return StreamFailure(malformed_line=_validation_input(exc))
     if isinstance(exc, TypeError) and exchange.content_type is None:
         # cozepy tests ``"event-stream" in None`` when the content-type header is missing.
-        return StreamFailure(malformed_line="<response without content-type>", logid=logid)
+        return StreamFailure(malformed_line="<response without content-type>")
     if isinstance(exc, httpx.TransportError):
-        return StreamFailure(interruption=f"{type(exc).__name__}: {exc}", logid=logid)
+        return StreamFailure(interruption=f"{type(exc).__name__}: {exc}")
     if isinstance(exc, ValueError | KeyError):
-        return StreamFailure(malformed_line=str(exc), logid=logid)
+        return StreamFailure(malformed_line=str(exc))
     return None
 
 

@@ -315,7 +315,7 @@ class TestCozeStreamFailureClassification:
         recorded_stream(None)
         failure = classify_stream_failure(TypeError("argument of type 'NoneType' is not iterable"))
         assert failure is not None
-        assert (failure.malformed_line, failure.logid) == ("<response without content-type>", LOGID)
+        assert failure.malformed_line == "<response without content-type>"
         other = classify_stream_failure(ValueError("bad line"))
         assert other is not None
         assert other.malformed_line == "bad line"
@@ -338,10 +338,19 @@ class TestCozeStreamFailuresBeforeAnyEvent:
                 CozeMalformedEventError,
             ),
             (lambda: event_stream("event:conversation.chat.completed\ndata:[1, 2]\n\n"), CozeMalformedEventError),
+            (lambda: event_stream(""), CozeStreamInterruptedError),
             (lambda: event_stream("", cut=True), CozeStreamInterruptedError),
             (lambda: event_stream("event:conversation.chat.created\n", cut=True), CozeStreamInterruptedError),
         ],
-        ids=["error-event", "malformed-data", "repeated-field", "data-of-wrong-shape", "cut-at-once", "cut-mid-event"],
+        ids=[
+            "error-event",
+            "malformed-data",
+            "repeated-field",
+            "data-of-wrong-shape",
+            "empty",
+            "cut-at-once",
+            "cut-mid-event",
+        ],
     )
     @pytest.mark.covers("FR-017")
     async def test_logid_without_events(
@@ -351,9 +360,9 @@ class TestCozeStreamFailuresBeforeAnyEvent:
         body: Callable[[], httpx.Response],
         expected: type[CozeStreamInterruptedError[ChatTranscript]],
     ) -> None:
-        """The typed error carries the response's logid although no event delivered one."""
+        """The typed error and its empty transcript carry the response's logid although no event delivered one."""
         chat_route.mock(side_effect=lambda request: body())
         with pytest.raises(expected) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
-        assert caught.value.logid == LOGID
+        assert (caught.value.logid, caught.value.partial.logid) == (LOGID, LOGID)
         assert caught.value.partial.events == ()
