@@ -20,7 +20,7 @@ from cozepy import ChatStatus, Coze, Message
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeDeadlineExceededError, CozeServerError
-from coze_integration.polling import PollPolicy
+from coze_integration.polling import DEFAULT_POLICY, PollPolicy
 from tests.coze.fake_time import FakeClock
 from tests.coze.parity import AnyCoze, blocking_chat, resolve, write
 from tests.coze.wire import LOGID, golden, golden_response, request_json
@@ -291,3 +291,11 @@ class TestCozeChatCreateAndPoll:
         assert poll.messages.response.logid == LOGID
         assert slept == [1, 1]
         assert retrieve.call_count == 2
+
+
+class TestCozeChatPollDefaults:
+    """How patiently a blocking chat waits when the caller gives no policy."""
+
+    def test_default_policy_polls_every_second_for_five_minutes(self) -> None:
+        """Without a policy a chat is retrieved once a second, for at most five minutes."""
+        assert (DEFAULT_POLICY.interval, DEFAULT_POLICY.timeout) == (1.0, 300.0)

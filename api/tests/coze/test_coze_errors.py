@@ -130,6 +130,8 @@ class TestCozeErrorsTranslation:
         assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
         # Only a new token can fix an authentication error, so only that error says to check it.
         assert (TOKEN_HINT in str(error)) == (expected is CozeAuthenticationError)
+        if expected is CozeAuthenticationError:
+            assert str(error).endswith(f"; check COZE_API_TOKEN (logid={LOGID})")
 
     async def test_oauth_error_keeps_its_error_code(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_bot_id: str

@@ -259,11 +259,15 @@ class TestCozeWorkflowLogsQuery:
 class TestCozeWorkflowLogsConcurrency:
     """The async query fetches concurrently, never more than the bound at once."""
 
-    @pytest.mark.parametrize("concurrency", [1, 2, 5], ids=["serial", "two", "all"])
+    @pytest.mark.parametrize("concurrency", [1, 2, 5, None], ids=["serial", "two", "five", "default-five"])
     async def test_in_flight_requests_stay_within_bound(
-        self, mock_settings: CozeSettings, coze_calls: CozeCalls, coze_router: respx.MockRouter, concurrency: int
+        self,
+        mock_settings: CozeSettings,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        concurrency: int | None,
     ) -> None:
-        """No more than ``concurrency`` history requests are in flight at any moment."""
+        """No more than ``concurrency`` (by default 5) history requests are in flight at any moment."""
         in_flight, peak = 0, 0
 
         async def answer(request: httpx.Request) -> httpx.Response:
@@ -284,10 +288,10 @@ class TestCozeWorkflowLogsConcurrency:
             workflow_id=WORKFLOW,
             execute_ids=ids,
             log_filter=WorkflowLogFilter(),
-            concurrency=concurrency,
+            **({} if concurrency is None else {"concurrency": concurrency}),
         )
         assert len(result.entries) == 6
-        assert peak == concurrency
+        assert peak == (concurrency or 5)
 
     async def test_concurrency_below_one_is_rejected(self, mock_settings: CozeSettings, coze_calls: CozeCalls) -> None:
         """A bound of zero would never fetch anything, so it is a typed error."""
