@@ -149,6 +149,33 @@ class TestCozeWireRepairsEncodings:
 
 
 @pytest.mark.covers("FR-009")
+class TestCozeWireRepairsBrokenDeflate:
+    """A ``deflate`` body that goes bad after its first chunk is a typed error, as httpx's own decoder makes it."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-017")
+    async def test_bad_checksum_is_a_malformed_response(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_workflow_id: str,
+        sample_execute_id: str,
+    ) -> None:
+        """A zlib-wrapped body whose checksum is wrong fails with the malformed-response error and the logid."""
+        packed = zlib.compress(golden_text(SUCCESS).encode())
+        broken = packed[:-4] + bytes(byte ^ 0xFF for byte in packed[-4:])
+        headers = {"content-type": "application/json", "content-encoding": "deflate", "x-tt-logid": LOGID}
+        coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
+            return_value=httpx.Response(200, headers=headers, stream=_Chunked(broken, 64))
+        )
+        with pytest.raises(CozeMalformedResponseError) as caught:
+            await read(coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, sample_execute_id))
+        assert caught.value.logid == LOGID
+        assert "deflate body does not decode" in caught.value.detail
+
+
 class TestCozeWireRepairsLongLines:
     """A line split over many chunks is reassembled once, whatever its length."""
 
