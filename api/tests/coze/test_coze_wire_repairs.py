@@ -21,12 +21,15 @@ from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeMalformedResponseError
 from coze_integration.wire_repairs import _EventFilter, repair
 from coze_integration.workflows import run_history_call
-from tests.coze.parity import AnyCoze, read, workflow_progress
+from tests.coze.parity import AnyCoze, read, streamed_transcript, workflow_progress
 from tests.coze.wire import LOGID, golden, golden_events, golden_text
 
 TRIMMED = "workflows/run_history_trimmed_surrogate.json"
 SUCCESS = "workflows/run_history_success.json"
 PING = "workflows/stream_ping.sse"
+
+
+CHAT_OK = "chat/stream_ok.sse"
 
 
 def _history_path(workflow_id: str, execute_id: str) -> str:
@@ -174,6 +177,27 @@ class TestCozeWireRepairsBrokenDeflate:
             await read(coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, sample_execute_id))
         assert caught.value.logid == LOGID
         assert "deflate body does not decode" in caught.value.detail
+
+
+class TestCozeWireRepairsInvalidText:
+    """A byte that is not UTF-8 inside an event does not break the stream filter."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-016")
+    async def test_invalid_byte_in_a_delta_is_replaced(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter
+    ) -> None:
+        """The answer arrives whole, the bad byte read as U+FFFD, as any text decoder would read it."""
+        body = golden_text(CHAT_OK).encode().replace(b'"content": " of France"', b'"content": " of Fr\xffnce"')
+        headers = {"content-type": "text/event-stream", "x-tt-logid": LOGID}
+        coze_router.post("/v3/chat").mock(return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 64)))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (transcript.text, transcript.complete, transcript.logid) == (
+            "The capital of Fr\ufffdnce is Paris.",
+            True,
+            LOGID,
+        )
 
 
 class TestCozeWireRepairsLongLines:
