@@ -180,11 +180,11 @@ PartialT = TypeVar("PartialT", bound=StreamPartial)
 
 
 class CozeStreamError(CozeIntegrationError, Generic[PartialT]):
-    """A streamed answer failed; ``partial`` keeps everything received before the failure."""
+    """A streamed answer failed; ``partial`` keeps everything received before the failure, its logid too."""
 
-    def __init__(self, message: str, *, partial: PartialT, logid: str | None = None) -> None:
+    def __init__(self, message: str, *, partial: PartialT) -> None:
         self.partial = partial
-        super().__init__(message, logid=logid or partial.logid)
+        super().__init__(message, logid=partial.logid)
 
 
 class CozeStreamInterruptedError(CozeStreamError[PartialT]):
@@ -194,10 +194,10 @@ class CozeStreamInterruptedError(CozeStreamError[PartialT]):
 class CozeStreamEventError(CozeStreamError[PartialT]):
     """The server sent an ``error`` event (a chat's ``error``, a workflow's ``Error``)."""
 
-    def __init__(self, *, code: int | None, msg: str, partial: PartialT, logid: str | None = None) -> None:
+    def __init__(self, *, code: int | None, msg: str, partial: PartialT) -> None:
         self.code = code
         self.msg = msg
-        super().__init__(f"stream error event: code {code}: {msg}", partial=partial, logid=logid)
+        super().__init__(f"stream error event: code {code}: {msg}", partial=partial)
 
 
 class CozeMalformedEventError(CozeStreamError[PartialT]):
@@ -206,9 +206,9 @@ class CozeMalformedEventError(CozeStreamError[PartialT]):
     #: Longest excerpt of the offending line kept in the error.
     MAX_LINE = 200
 
-    def __init__(self, *, line: str, partial: PartialT, logid: str | None = None) -> None:
+    def __init__(self, *, line: str, partial: PartialT) -> None:
         self.line = line[: self.MAX_LINE]
-        super().__init__(f"malformed stream event: {self.line!r}", partial=partial, logid=logid)
+        super().__init__(f"malformed stream event: {self.line!r}", partial=partial)
 
 
 # Translating what cozepy and httpx raise.

@@ -71,12 +71,14 @@ def outcome_of(result: WorkflowRunResult, *, is_async: bool) -> WorkflowRunOutco
     """Decode the answer to a run (``is_async`` as requested); output that is not JSON raises, quoting it."""
     raw = result.data
     logid = result.response.logid
-    try:
-        output = json.loads(raw) if raw else None
-    except json.JSONDecodeError:
-        raise CozeMalformedResponseError(
-            target=RUN_TARGET, detail=f"output is not JSON: {excerpt(raw or '')!r}", logid=logid, body=raw
-        ) from None
+    output = None
+    if raw:
+        try:
+            output = json.loads(raw)
+        except json.JSONDecodeError:
+            raise CozeMalformedResponseError(
+                target=RUN_TARGET, detail=f"output is not JSON: {excerpt(raw)!r}", logid=logid, body=raw
+            ) from None
     return WorkflowRunOutcome(
         execute_id=result.execute_id or None,
         output=output,

@@ -10,8 +10,19 @@ from typing import Any
 
 import pytest
 import respx
-from cozepy import AsyncCoze, ChatEventType, ChatStatus
+from cozepy import (
+    COZE_CN_BASE_URL,
+    AsyncCoze,
+    AsyncHTTPClient,
+    AsyncTokenAuth,
+    ChatEventType,
+    ChatStatus,
+    Coze,
+    SyncHTTPClient,
+    TokenAuth,
+)
 
+from coze_integration.clients import shared_ssl_context
 from tests.coze.parity import AnyCoze, collect, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
 
@@ -149,6 +160,27 @@ class TestCozeChatStreamTranscript:
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert (transcript.status, transcript.complete) == (ChatStatus.REQUIRES_ACTION, True)
         assert transcript.logid == LOGID
+
+    async def test_plain_cozepy_client_keeps_the_logid(
+        self, coze_kind: str, stream_route: respx.Route, mock_coze_api_token: str
+    ) -> None:
+        """On a client built without the factories' hooks, the transcript takes the logid from the events."""
+        stream_route.mock(return_value=golden_stream(OK))
+        client: AnyCoze
+        if coze_kind == "sync":
+            client = Coze(
+                auth=TokenAuth(mock_coze_api_token),
+                base_url=COZE_CN_BASE_URL,
+                http_client=SyncHTTPClient(verify=shared_ssl_context()),
+            )
+        else:
+            client = AsyncCoze(
+                auth=AsyncTokenAuth(mock_coze_api_token),
+                base_url=COZE_CN_BASE_URL,
+                http_client=AsyncHTTPClient(verify=shared_ssl_context()),
+            )
+        transcript = await streamed_transcript(client, bot_id="b", user_id="u")
+        assert (transcript.logid, transcript.complete) == (LOGID, True)
 
     async def test_long_answer_joins_every_delta(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """All deltas of a long answer are joined in order, none lost or repeated."""

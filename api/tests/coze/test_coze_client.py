@@ -256,8 +256,13 @@ class TestCozeClientVersionCheck:
                 {"cozepy": "unknown", "httpx": "0.28.1"},
                 "cozepy unknown is installed but coze_integration supports cozepy<0.21,>=0.20",
             ),
+            (
+                {"cozepy": "0.21.0", "httpx": "0.27.2"},
+                "cozepy 0.21.0 is installed but coze_integration supports cozepy<0.21,>=0.20; "
+                "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28",
+            ),
         ],
-        ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing", "cozepy-unparsable"],
+        ids=["cozepy-too-new", "httpx-too-old", "cozepy-missing", "cozepy-unparsable", "both"],
     )
     def test_conflict_names_found_and_required(self, installed: dict[str, str], expected: str) -> None:
         """A conflict names the package, the version found and the range supported."""

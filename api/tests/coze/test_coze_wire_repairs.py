@@ -178,6 +178,28 @@ class TestCozeWireRepairsBrokenDeflate:
         assert caught.value.logid == LOGID
         assert "deflate body does not decode" in caught.value.detail
 
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-017")
+    async def test_raw_deflate_labelled_gzip_is_a_malformed_response(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_workflow_id: str,
+        sample_execute_id: str,
+    ) -> None:
+        """Only a ``deflate`` label lets a body be read as raw deflate: labelled ``gzip`` it does not decode."""
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        body = packer.compress(golden_text(SUCCESS).encode()) + packer.flush()
+        headers = {"content-type": "application/json", "content-encoding": "gzip", "x-tt-logid": LOGID}
+        coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
+            return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 64))
+        )
+        with pytest.raises(CozeMalformedResponseError) as caught:
+            await read(coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, sample_execute_id))
+        assert "gzip body does not decode" in caught.value.detail
+
 
 class TestCozeWireRepairsInvalidText:
     """A byte that is not UTF-8 inside an event does not break the stream filter."""

@@ -263,7 +263,9 @@ class TestCozeWorkflowStream:
     async def test_stream_without_done_is_interrupted(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """A stream closed cleanly before ``Done`` raises the interrupted-stream error, keeping every chunk."""
         stream_route.mock(return_value=golden_stream(NO_DONE))
-        with pytest.raises(CozeStreamInterruptedError, match="before Done") as caught:
+        with pytest.raises(
+            CozeStreamInterruptedError, match=rf"^workflow stream ended before Done \(logid={LOGID}\)$"
+        ) as caught:
             await workflow_progress(coze_client, workflow_id="wf")
         partial = caught.value.partial
         assert isinstance(partial, WorkflowProgress)
@@ -288,8 +290,12 @@ class TestCozeWorkflowStream:
                 base_url=COZE_CN_BASE_URL,
                 http_client=AsyncHTTPClient(verify=shared_ssl_context()),
             )
-        with pytest.raises(CozeConfigurationError, match="build_coze"):
+        with pytest.raises(CozeConfigurationError) as caught:
             await workflow_progress(client, workflow_id="wf")
+        assert str(caught.value) == (
+            "cannot tell whether the workflow stream ended with Done: open it on a client built by "
+            "build_coze or build_async_coze, which watch the stream for it"
+        )
 
     async def test_progress_callback_errors_pass_through(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """An exception from the caller's ``on_progress`` reaches the caller unchanged, never as a stream error."""
@@ -432,6 +438,7 @@ class TestCozeWorkflowUntilDone:
             )
         assert caught.value.execute_id == sample_execute_id
         assert caught.value.target == f"workflow {sample_execute_id}"
+        assert caught.value.reason == "still running after 5 s"
         assert f"execute_id={sample_execute_id}" in str(caught.value)
         assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         # t=0 read, sleep 2, read, sleep 2, read; one more sleep would end past the 5 s deadline.
