@@ -21,12 +21,14 @@ from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeMalformedResponseError
 from coze_integration.wire_repairs import _EventFilter, repair
 from coze_integration.workflows import run_history_call
+from tests.coze.golden_workflows import done_data, end_node_text
 from tests.coze.parity import AnyCoze, read, streamed_transcript, workflow_progress
 from tests.coze.wire import LOGID, golden, golden_events, golden_text
 
 TRIMMED = "workflows/run_history_trimmed_surrogate.json"
 SUCCESS = "workflows/run_history_success.json"
 PING = "workflows/stream_ping.sse"
+END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 
 
 CHAT_OK = "chat/stream_ok.sse"
@@ -220,6 +222,26 @@ class TestCozeWireRepairsInvalidText:
             True,
             LOGID,
         )
+
+
+class TestCozeWireRepairsUnterminatedEnd:
+    """The last event of a stream that closes without a final newline still reaches cozepy whole."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-009")
+    async def test_done_without_a_final_newline_completes_the_run(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter
+    ) -> None:
+        """``Done`` and its data, sent in small pieces with no newline after them, end the run with its debug URL."""
+        body = golden_text(END_CHUNKS).rstrip("\n").encode()
+        headers = {"content-type": "text/event-stream", "x-tt-logid": LOGID}
+        coze_router.post("/v1/workflow/stream_run").mock(
+            return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 16))
+        )
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert (progress.complete, progress.output) == (True, end_node_text(END_CHUNKS))
+        assert progress.debug_url == done_data(END_CHUNKS)["debug_url"]
 
 
 class TestCozeWireRepairsLongLines:
