@@ -161,6 +161,19 @@ class TestCozeChatStreamTranscript:
         assert (transcript.status, transcript.complete) == (ChatStatus.REQUIRES_ACTION, True)
         assert transcript.logid == LOGID
 
+    async def test_zero_last_error_is_no_error(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """A completed chat whose ``last_error`` has code 0 (as the chat object documents it) reports no error."""
+        text = golden_text(OK).replace(
+            '"status": "completed"', '"status": "completed", "last_error": {"code": 0, "msg": ""}'
+        )
+        stream_route.mock(return_value=event_stream(text))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (transcript.status, transcript.error_code, transcript.error_message) == (
+            ChatStatus.COMPLETED,
+            None,
+            None,
+        )
+
     async def test_plain_cozepy_client_keeps_the_logid(
         self, coze_kind: str, stream_route: respx.Route, mock_coze_api_token: str
     ) -> None:
