@@ -113,6 +113,22 @@ class TestCozeWorkflowRun:
         assert request_json(route.calls.last.request)["is_async"] is True
 
     @pytest.mark.covers("FR-017")
+    async def test_async_run_without_debug_url(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+    ) -> None:
+        """An async run acknowledged without ``debug_url`` (cozepy alone cannot parse it) still gives its execute id."""
+        coze_router.post("/v1/workflow/run").mock(
+            return_value=golden_response("workflows/run_async_without_debug_url.json")
+        )
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={}, is_async=True)
+        assert (outcome.execute_id, outcome.debug_url, outcome.status) == (
+            sample_execute_id,
+            "",
+            WorkflowExecuteStatus.RUNNING,
+        )
+        assert outcome.logid == LOGID
+
+    @pytest.mark.covers("FR-017")
     async def test_blocking_run_with_empty_output_has_finished(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
