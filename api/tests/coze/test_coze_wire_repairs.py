@@ -73,6 +73,15 @@ class TestCozeWireRepairsJson:
         sent = golden_text(SUCCESS).encode()
         assert _repaired(request, sent, {"content-type": "application/json"}) == sent
 
+    @pytest.mark.parametrize(
+        "name", ["workflows/run_ok.json", "workflows/run_async.json", "errors/bad_request_4000.json"], ids=str
+    )
+    def test_run_answer_that_needs_no_repair_passes_byte_for_byte(self, name: str) -> None:
+        """A run answer with its ``debug_url``, and an error answer, reach cozepy exactly as Coze sent them."""
+        request = httpx.Request("POST", "https://api.coze.cn/v1/workflow/run")
+        sent = golden_text(name).encode()
+        assert _repaired(request, sent, {"content-type": "application/json"}) == sent
+
     @pytest.mark.golden(TRIMMED)
     def test_repaired_body_keeps_a_lone_surrogate(self, sample_workflow_id: str, sample_execute_id: str) -> None:
         """Without ``is_output_trimmed`` (as in the docs' example) the flag is added and the escape survives."""
