@@ -74,10 +74,17 @@ class TestCozeWireRepairsJson:
         assert _repaired(request, sent, {"content-type": "application/json"}) == sent
 
     @pytest.mark.parametrize(
-        "name", ["workflows/run_ok.json", "workflows/run_async.json", "errors/bad_request_4000.json"], ids=str
+        "name",
+        [
+            "workflows/run_ok.json",
+            "workflows/run_async.json",
+            "errors/bad_request_4000.json",
+            "conversations/delete_ok.json",  # a bare code-0 envelope: no run answer, so nothing to repair
+        ],
+        ids=str,
     )
     def test_run_answer_that_needs_no_repair_passes_byte_for_byte(self, name: str) -> None:
-        """A run answer with its ``debug_url``, and an error answer, reach cozepy exactly as Coze sent them."""
+        """Run answers with their ``debug_url``, error answers and bare envelopes reach cozepy exactly as sent."""
         request = httpx.Request("POST", "https://api.coze.cn/v1/workflow/run")
         sent = golden_text(name).encode()
         assert _repaired(request, sent, {"content-type": "application/json"}) == sent
