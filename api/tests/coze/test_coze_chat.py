@@ -206,6 +206,16 @@ class TestCozeChatWait:
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
         assert [m["content"] for m in request_json(request)["additional_messages"]] == [sample_user_message]
 
+    async def test_answer_in_several_messages_is_joined(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, poll_policy: PollPolicy, routes: dict[str, respx.Route]
+    ) -> None:
+        """An answer the bot gave in two answer messages is their texts joined in order, other messages left out."""
+        routes["retrieve"].mock(return_value=golden_response(COMPLETED))
+        routes["messages"].mock(return_value=golden_response(MESSAGES, changes={"data.2.type": "answer"}))
+        result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
+        messages = golden(MESSAGES)["data"]
+        assert result.answer == messages[1]["content"] + messages[2]["content"]
+
     @pytest.mark.covers("FR-017")
     async def test_failed_chat_keeps_last_error(
         self,
