@@ -12,7 +12,17 @@ import inspect
 from collections.abc import AsyncIterable, Callable, Iterable
 from typing import Any, TypeVar
 
-from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User, WorkflowRunHistory
+from cozepy import (
+    COZE_CN_BASE_URL,
+    AsyncCoze,
+    AsyncHTTPClient,
+    AsyncTokenAuth,
+    Coze,
+    SyncHTTPClient,
+    TokenAuth,
+    User,
+    WorkflowRunHistory,
+)
 
 from coze_integration.calls import CozeCalls
 from coze_integration.chat import (
@@ -23,7 +33,13 @@ from coze_integration.chat import (
     consume_chat_stream,
     create_chat_and_wait,
 )
-from coze_integration.clients import averify_credentials, build_async_coze, build_coze, verify_credentials
+from coze_integration.clients import (
+    averify_credentials,
+    build_async_coze,
+    build_coze,
+    shared_ssl_context,
+    verify_credentials,
+)
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import (
@@ -50,6 +66,17 @@ T = TypeVar("T")
 def build_client(kind: str, settings: CozeSettings) -> AnyCoze:
     """The project's factory for ``kind`` ("sync" or "async")."""
     return build_coze(settings) if kind == "sync" else build_async_coze(settings)
+
+
+def plain_cozepy_client(kind: str, token: str) -> AnyCoze:
+    """A client of ``kind`` built by cozepy alone, without the factories' response hooks."""
+    if kind == "sync":
+        return Coze(
+            auth=TokenAuth(token), base_url=COZE_CN_BASE_URL, http_client=SyncHTTPClient(verify=shared_ssl_context())
+        )
+    return AsyncCoze(
+        auth=AsyncTokenAuth(token), base_url=COZE_CN_BASE_URL, http_client=AsyncHTTPClient(verify=shared_ssl_context())
+    )
 
 
 async def authenticate(client: AnyCoze, calls: CozeCalls) -> User:

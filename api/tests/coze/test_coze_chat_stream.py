@@ -11,19 +11,12 @@ from typing import Any
 import pytest
 import respx
 from cozepy import (
-    COZE_CN_BASE_URL,
     AsyncCoze,
-    AsyncHTTPClient,
-    AsyncTokenAuth,
     ChatEventType,
     ChatStatus,
-    Coze,
-    SyncHTTPClient,
-    TokenAuth,
 )
 
-from coze_integration.clients import shared_ssl_context
-from tests.coze.parity import AnyCoze, collect, streamed_transcript
+from tests.coze.parity import AnyCoze, collect, plain_cozepy_client, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016")]
@@ -179,19 +172,7 @@ class TestCozeChatStreamTranscript:
     ) -> None:
         """On a client built without the factories' hooks, the transcript takes the logid from the events."""
         stream_route.mock(return_value=golden_stream(OK))
-        client: AnyCoze
-        if coze_kind == "sync":
-            client = Coze(
-                auth=TokenAuth(mock_coze_api_token),
-                base_url=COZE_CN_BASE_URL,
-                http_client=SyncHTTPClient(verify=shared_ssl_context()),
-            )
-        else:
-            client = AsyncCoze(
-                auth=AsyncTokenAuth(mock_coze_api_token),
-                base_url=COZE_CN_BASE_URL,
-                http_client=AsyncHTTPClient(verify=shared_ssl_context()),
-            )
+        client = plain_cozepy_client(coze_kind, mock_coze_api_token)
         transcript = await streamed_transcript(client, bot_id="b", user_id="u")
         assert (transcript.logid, transcript.complete) == (LOGID, True)
 

@@ -14,19 +14,11 @@ import httpx
 import pytest
 import respx
 from cozepy import (
-    COZE_CN_BASE_URL,
-    AsyncCoze,
-    AsyncHTTPClient,
-    AsyncTokenAuth,
-    Coze,
-    SyncHTTPClient,
-    TokenAuth,
     WorkflowEventType,
     WorkflowExecuteStatus,
 )
 
 from coze_integration.calls import CozeCalls
-from coze_integration.clients import shared_ssl_context
 from coze_integration.errors import (
     CozeConfigurationError,
     CozeMalformedResponseError,
@@ -38,7 +30,7 @@ from coze_integration.errors import (
 from coze_integration.polling import PollPolicy
 from coze_integration.workflows import WorkflowProgress, run_history_call
 from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
-from tests.coze.parity import AnyCoze, read, workflow_progress, workflow_run, workflow_until_done
+from tests.coze.parity import AnyCoze, plain_cozepy_client, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.wire import (
     LOGID,
     event_stream,
@@ -293,19 +285,7 @@ class TestCozeWorkflowStream:
     ) -> None:
         """Cozepy hides ``Done``: on a client not built by the factories a finished stream raises, it never passes."""
         stream_route.mock(return_value=golden_stream(END_CHUNKS))
-        client: AnyCoze
-        if coze_kind == "sync":
-            client = Coze(
-                auth=TokenAuth(mock_coze_api_token),
-                base_url=COZE_CN_BASE_URL,
-                http_client=SyncHTTPClient(verify=shared_ssl_context()),
-            )
-        else:
-            client = AsyncCoze(
-                auth=AsyncTokenAuth(mock_coze_api_token),
-                base_url=COZE_CN_BASE_URL,
-                http_client=AsyncHTTPClient(verify=shared_ssl_context()),
-            )
+        client = plain_cozepy_client(coze_kind, mock_coze_api_token)
         with pytest.raises(CozeConfigurationError) as caught:
             await workflow_progress(client, workflow_id="wf")
         assert str(caught.value) == (
