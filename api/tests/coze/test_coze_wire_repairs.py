@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -170,53 +170,46 @@ class TestCozeWireRepairsEncodings:
 
 
 @pytest.mark.covers("FR-009")
+def _bad_checksum() -> bytes:
+    packed = zlib.compress(golden_text(SUCCESS).encode())
+    return packed[:-4] + bytes(byte ^ 0xFF for byte in packed[-4:])
+
+
+def _raw_deflate() -> bytes:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(golden_text(SUCCESS).encode()) + packer.flush()
+
+
 class TestCozeWireRepairsBrokenDeflate:
-    """A ``deflate`` body that goes bad after its first chunk is a typed error, as httpx's own decoder makes it."""
+    """A body that goes bad after its first chunk, or carries the wrong label, is a typed error, as in httpx."""
 
     @pytest.mark.asyncio
     @pytest.mark.parity
     @pytest.mark.covers("FR-017")
-    async def test_bad_checksum_is_a_malformed_response(
+    @pytest.mark.parametrize(
+        ("body", "encoding"),
+        [(_bad_checksum, "deflate"), (_raw_deflate, "gzip")],
+        ids=["deflate-with-bad-checksum", "raw-deflate-labelled-gzip"],
+    )
+    async def test_body_that_does_not_decode_is_a_malformed_response(
         self,
         coze_client: AnyCoze,
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         sample_workflow_id: str,
         sample_execute_id: str,
+        body: Callable[[], bytes],
+        encoding: str,
     ) -> None:
-        """A zlib-wrapped body whose checksum is wrong fails with the malformed-response error and the logid."""
-        packed = zlib.compress(golden_text(SUCCESS).encode())
-        broken = packed[:-4] + bytes(byte ^ 0xFF for byte in packed[-4:])
-        headers = {"content-type": "application/json", "content-encoding": "deflate", "x-tt-logid": LOGID}
+        """The error names the encoding and keeps the logid; only a ``deflate`` label allows raw deflate."""
+        headers = {"content-type": "application/json", "content-encoding": encoding, "x-tt-logid": LOGID}
         coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
-            return_value=httpx.Response(200, headers=headers, stream=_Chunked(broken, 64))
+            return_value=httpx.Response(200, headers=headers, stream=_Chunked(body(), 64))
         )
         with pytest.raises(CozeMalformedResponseError) as caught:
             await read(coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, sample_execute_id))
         assert caught.value.logid == LOGID
-        assert "deflate body does not decode" in caught.value.detail
-
-    @pytest.mark.asyncio
-    @pytest.mark.parity
-    @pytest.mark.covers("FR-017")
-    async def test_raw_deflate_labelled_gzip_is_a_malformed_response(
-        self,
-        coze_client: AnyCoze,
-        coze_calls: CozeCalls,
-        coze_router: respx.MockRouter,
-        sample_workflow_id: str,
-        sample_execute_id: str,
-    ) -> None:
-        """Only a ``deflate`` label lets a body be read as raw deflate: labelled ``gzip`` it does not decode."""
-        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-        body = packer.compress(golden_text(SUCCESS).encode()) + packer.flush()
-        headers = {"content-type": "application/json", "content-encoding": "gzip", "x-tt-logid": LOGID}
-        coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
-            return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 64))
-        )
-        with pytest.raises(CozeMalformedResponseError) as caught:
-            await read(coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, sample_execute_id))
-        assert "gzip body does not decode" in caught.value.detail
+        assert f"{encoding} body does not decode" in caught.value.detail
 
 
 class TestCozeWireRepairsInvalidText:
