@@ -58,7 +58,7 @@ SUITE_TIMEOUT = 120.0
 MUTMUT_CONFIG = f"""
 [tool.mutmut]
 source_paths = ["src/{PACKAGE}"]
-also_copy = ["api", "features", "docs"]
+also_copy = ["api", "features", "docs", "README.md"]
 use_git_change_detection = false
 # A kept --workdir must not reuse results after a change mutmut cannot trace (pyproject, lock).
 on_dependency_change = "rerun"
@@ -88,11 +88,11 @@ def lay_out(workdir: Path) -> None:
     (workdir / "src").mkdir(exist_ok=True)
     shutil.rmtree(workdir / "src" / PACKAGE, ignore_errors=True)
     shutil.copytree(ROOT / "api" / "src" / PACKAGE, workdir / "src" / PACKAGE, ignore=ignore)
-    # What the tests read besides themselves: the feature files, the spec, the lock and the pyprojects.
+    # What the tests read besides themselves: the feature files, the spec, the lock, the pyprojects, the README.
     for name in ("api/tests", "features", "docs"):
         shutil.rmtree(workdir / name, ignore_errors=True)
         shutil.copytree(ROOT / name, workdir / name, ignore=ignore)
-    for name in ("api/pyproject.toml", "uv.lock"):
+    for name in ("api/pyproject.toml", "uv.lock", "README.md"):
         shutil.copy2(ROOT / name, workdir / name)
     (workdir / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + MUTMUT_CONFIG)
 

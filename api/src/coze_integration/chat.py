@@ -33,7 +33,6 @@ from cozepy import (
     Message,
     MessageRole,
     MessageType,
-    Stream,
 )
 
 from coze_integration.calls import CozeCalls
@@ -47,6 +46,7 @@ from coze_integration.errors import (
     typed_errors,
 )
 from coze_integration.polling import DEFAULT_POLICY, Deadline, PollPolicy
+from coze_integration.wire import last_exchange
 
 ACTIVE = frozenset({ChatStatus.CREATED, ChatStatus.IN_PROGRESS})
 
@@ -197,7 +197,10 @@ class _Builder:
         # The deltas are the answer; a server that skips deltas still sends the completed message.
         text = "".join(self.deltas) if self.deltas else (self.completed_answer or "")
         complete = any(e in TERMINAL_EVENTS for e in self.events)
-        return replace(self.state, text=text, events=tuple(self.events), complete=complete)
+        # Before the first event (an async stream opens on first iteration) the recorded exchange has it.
+        exchange = last_exchange()
+        logid = self.state.logid or (exchange.logid if exchange else None)
+        return replace(self.state, text=text, events=tuple(self.events), complete=complete, logid=logid)
 
     def finish(self) -> ChatTranscript:
         transcript = self.snapshot()
@@ -212,14 +215,10 @@ class _Builder:
             return None
         if stream_failure.error_event is not None:
             code, msg = _error_payload(stream_failure.error_event)
-            return CozeStreamEventError(code=code, msg=msg, partial=partial, logid=stream_failure.logid)
+            return CozeStreamEventError(code=code, msg=msg, partial=partial)
         if stream_failure.malformed_line is not None:
-            return CozeMalformedEventError(
-                line=stream_failure.malformed_line, partial=partial, logid=stream_failure.logid
-            )
-        return CozeStreamInterruptedError(
-            f"chat stream interrupted: {stream_failure.reason}", partial=partial, logid=stream_failure.logid
-        )
+            return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial)
+        return CozeStreamInterruptedError(f"chat stream interrupted: {stream_failure.interruption}", partial=partial)
 
 
 def _error_payload(data: str) -> tuple[int | None, str]:
@@ -237,10 +236,7 @@ def consume_chat_stream(open_stream: Callable[[], Iterable[ChatEvent]]) -> ChatT
     """
     builder = _Builder()
     with typed_errors(builder.failure):
-        stream = open_stream()
-        if isinstance(stream, Stream):
-            builder.state = replace(builder.state, logid=stream.response.logid)
-        for event in stream:
+        for event in open_stream():
             builder.feed(event)
     return builder.finish()
 

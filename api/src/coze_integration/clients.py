@@ -40,12 +40,12 @@ _VERSION_ATTRIBUTE = {"cozepy": "VERSION", "httpx": "__version__"}
 
 
 def installed_version(name: str) -> str | None:
-    """The version of the importable module ``name``, or ``None`` when it cannot be imported."""
+    """The version of the importable module ``name`` (one of :data:`SUPPORTED`), or ``None`` when unknown."""
     try:
         module = importlib.import_module(name)
     except ImportError:
         return None
-    found = getattr(module, _VERSION_ATTRIBUTE.get(name, "__version__"), None)
+    found = getattr(module, _VERSION_ATTRIBUTE[name], None)
     return str(found) if found is not None else None
 
 

@@ -180,11 +180,11 @@ PartialT = TypeVar("PartialT", bound=StreamPartial)
 
 
 class CozeStreamError(CozeIntegrationError, Generic[PartialT]):
-    """A streamed answer failed; ``partial`` keeps everything received before the failure."""
+    """A streamed answer failed; ``partial`` keeps everything received before the failure, its logid too."""
 
-    def __init__(self, message: str, *, partial: PartialT, logid: str | None = None) -> None:
+    def __init__(self, message: str, *, partial: PartialT) -> None:
         self.partial = partial
-        super().__init__(message, logid=logid or getattr(partial, "logid", None))
+        super().__init__(message, logid=partial.logid)
 
 
 class CozeStreamInterruptedError(CozeStreamError[PartialT]):
@@ -194,10 +194,10 @@ class CozeStreamInterruptedError(CozeStreamError[PartialT]):
 class CozeStreamEventError(CozeStreamError[PartialT]):
     """The server sent an ``error`` event (a chat's ``error``, a workflow's ``Error``)."""
 
-    def __init__(self, *, code: int | None, msg: str, partial: PartialT, logid: str | None = None) -> None:
+    def __init__(self, *, code: int | None, msg: str, partial: PartialT) -> None:
         self.code = code
         self.msg = msg
-        super().__init__(f"stream error event: code {code}: {msg}", partial=partial, logid=logid)
+        super().__init__(f"stream error event: code {code}: {msg}", partial=partial)
 
 
 class CozeMalformedEventError(CozeStreamError[PartialT]):
@@ -206,9 +206,9 @@ class CozeMalformedEventError(CozeStreamError[PartialT]):
     #: Longest excerpt of the offending line kept in the error.
     MAX_LINE = 200
 
-    def __init__(self, *, line: str, partial: PartialT, logid: str | None = None) -> None:
+    def __init__(self, *, line: str, partial: PartialT) -> None:
         self.line = line[: self.MAX_LINE]
-        super().__init__(f"malformed stream event: {self.line!r}", partial=partial, logid=logid)
+        super().__init__(f"malformed stream event: {self.line!r}", partial=partial)
 
 
 # Translating what cozepy and httpx raise.
@@ -284,11 +284,12 @@ def api_error(
     exchange: Exchange | None,
     now: Clock = utc_now,
 ) -> CozeAPIRequestError:
-    """The typed error for an error answer from Coze."""
+    """The typed error for an error answer from Coze; its ``msg`` is an :func:`excerpt` of Coze's."""
     status = exchange.status if exchange and exchange.status >= 400 else None
     cls = _class_for(code, status)
     hint = TOKEN_HINT if issubclass(cls, CozeAuthenticationError) else ""
-    error = cls(code=code, msg=msg, logid=logid, target=target, http_status=status, hint=hint)
+    # A proxy or a broken server may put a whole page into ``msg``: quote it, never copy it.
+    error = cls(code=code, msg=excerpt(msg), logid=logid, target=target, http_status=status, hint=hint)
     # RFC 9110 defines Retry-After for 503 as well as for rate limits.
     if exchange is not None and (
         isinstance(error, CozeRateLimitError) or (isinstance(error, CozeServerError) and status == 503)
@@ -310,9 +311,7 @@ def _from_coze_api_error(exc: CozeAPIError, exchange: Exchange | None, now: Cloc
         # cozepy puts the HTTP status in ``code`` and the raw body in ``msg`` for non-JSON bodies.
         status = exc.code
         if status is not None and (status >= 500 or status in _BY_STATUS):
-            return api_error(
-                code=None, msg=excerpt(exc.msg), logid=exc.logid, target=target, exchange=exchange, now=now
-            )
+            return api_error(code=None, msg=exc.msg, logid=exc.logid, target=target, exchange=exchange, now=now)
         detail = f"not JSON: {excerpt(exc.msg)!r}" if exc.msg.strip() else "empty body"
         return CozeMalformedResponseError(target=target, detail=detail, logid=exc.logid)
     return api_error(code=exc.code, msg=exc.msg, logid=exc.logid, target=target, exchange=exchange, now=now)
@@ -328,7 +327,7 @@ def translate(exc: BaseException, exchange: Exchange | None, now: Clock = utc_no
         return exc
     if isinstance(exc, CozePKCEAuthError):
         target = exchange.target if exchange else "request"
-        return CozeAuthenticationError(code=None, msg=str(exc.error), logid=exc.logid, target=target, hint=TOKEN_HINT)
+        return CozeAuthenticationError(code=None, msg=exc.error.value, logid=exc.logid, target=target, hint=TOKEN_HINT)
     if isinstance(exc, CozeAPIError):
         return _from_coze_api_error(exc, exchange, now)
     if isinstance(exc, httpx.DecodingError):
@@ -359,17 +358,20 @@ _ERROR_EVENT_PREFIX = "error event: "
 
 @dataclass(frozen=True)
 class StreamFailure:
-    """Why a stream stopped: a cut connection, an ``error`` event or an unparsable line."""
+    """Why a stream stopped: an ``error`` event, an unparsable line, or else a cut connection.
 
-    reason: str
+    Exactly one of ``error_event``, ``malformed_line`` and ``interruption`` is set.
+    """
+
     error_event: str | None = None
     malformed_line: str | None = None
-    logid: str | None = None
+    #: How the connection broke (``ReadError: ...``), when it did.
+    interruption: str | None = None
 
 
 def _validation_input(exc: pydantic.ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    value = errors[0].get("input", "") if errors else ""
+    # Validation raises with at least one error, and each error carries the input it rejected.
+    value = exc.errors()[0]["input"]
     return value if isinstance(value, str) else repr(value)
 
 
@@ -380,22 +382,21 @@ def classify_stream_failure(exc: Exception) -> StreamFailure | None:
     general translation: nothing was streamed yet.
     """
     exchange = last_exchange()
-    logid = exchange.logid if exchange else None
     if isinstance(exc, CozeInvalidEventError):
-        return StreamFailure("malformed line", malformed_line=exc.data or exc.field, logid=exc.logid or logid)
+        return StreamFailure(malformed_line=exc.data or exc.field)
     if type(exc) is Exception and str(exc).startswith(_ERROR_EVENT_PREFIX):
-        return StreamFailure("error event", error_event=str(exc).removeprefix(_ERROR_EVENT_PREFIX), logid=logid)
+        return StreamFailure(error_event=str(exc).removeprefix(_ERROR_EVENT_PREFIX))
     if exchange is None:
         return None
     if isinstance(exc, pydantic.ValidationError):
-        return StreamFailure("invalid event data", malformed_line=_validation_input(exc), logid=logid)
+        return StreamFailure(malformed_line=_validation_input(exc))
     if isinstance(exc, TypeError) and exchange.content_type is None:
         # cozepy tests ``"event-stream" in None`` when the content-type header is missing.
-        return StreamFailure("no content-type", malformed_line="<response without content-type>", logid=logid)
+        return StreamFailure(malformed_line="<response without content-type>")
     if isinstance(exc, httpx.TransportError):
-        return StreamFailure(f"{type(exc).__name__}: {exc}", logid=logid)
+        return StreamFailure(interruption=f"{type(exc).__name__}: {exc}")
     if isinstance(exc, ValueError | KeyError):
-        return StreamFailure("invalid event", malformed_line=str(exc), logid=logid)
+        return StreamFailure(malformed_line=str(exc))
     return None
 
 

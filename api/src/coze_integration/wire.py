@@ -35,7 +35,6 @@ LOGID_HEADER = "x-tt-logid"
 class Exchange:
     """The request line and response metadata of one HTTP exchange."""
 
-    method: str
     target: str
     status: int
     logid: str | None
@@ -56,7 +55,6 @@ def record_response(response: httpx.Response) -> None:
     """Httpx response hook (sync clients)."""
     _last.set(
         Exchange(
-            method=response.request.method,
             target=describe(response.request),
             status=response.status_code,
             logid=response.headers.get(LOGID_HEADER),

@@ -67,16 +67,18 @@ class WorkflowRunOutcome:
     status: WorkflowExecuteStatus = WorkflowExecuteStatus.SUCCESS
 
 
-def outcome_of(result: WorkflowRunResult, *, is_async: bool = False) -> WorkflowRunOutcome:
+def outcome_of(result: WorkflowRunResult, *, is_async: bool) -> WorkflowRunOutcome:
     """Decode the answer to a run (``is_async`` as requested); output that is not JSON raises, quoting it."""
     raw = result.data
     logid = result.response.logid
-    try:
-        output = json.loads(raw) if raw else None
-    except json.JSONDecodeError:
-        raise CozeMalformedResponseError(
-            target=RUN_TARGET, detail=f"output is not JSON: {excerpt(raw or '')!r}", logid=logid, body=raw
-        ) from None
+    output = None
+    if raw:
+        try:
+            output = json.loads(raw)
+        except json.JSONDecodeError:
+            raise CozeMalformedResponseError(
+                target=RUN_TARGET, detail=f"output is not JSON: {excerpt(raw)!r}", logid=logid, body=raw
+            ) from None
     return WorkflowRunOutcome(
         execute_id=result.execute_id or None,
         output=output,
@@ -253,10 +255,10 @@ class WorkflowProgress:
     the progress so far.
     """
 
-    _record: _Record = field(default_factory=_Record, repr=False)
-    _events: int = 0
-    _messages: int = 0
-    _logid: str | None = None
+    _record: _Record = field(repr=False)
+    _events: int
+    _messages: int
+    _logid: str | None
     _ending: _Ending = _RUNNING
 
     @property
@@ -361,32 +363,30 @@ class _Folder:
                 self.logid = _logid()  # the response has arrived with the first event
             self.on_progress(WorkflowProgress(record, len(record.kinds), len(record.chunks), self.logid))
 
-    def snapshot(self, logid: str | None = None) -> WorkflowProgress:
+    def snapshot(self) -> WorkflowProgress:
         record = self.record
-        return WorkflowProgress(record, len(record.kinds), len(record.chunks), logid or _logid())
+        return WorkflowProgress(record, len(record.kinds), len(record.chunks), _logid())
 
     def _error_event(self, partial: WorkflowProgress) -> CozeStreamEventError[WorkflowProgress] | None:
         errors = partial.errors
         if not errors:
             return None
         first = errors[0]  # the cause; later errors follow from it
-        return CozeStreamEventError(
-            code=first.error_code, msg=first.error_message, partial=partial, logid=partial.logid
-        )
+        return CozeStreamEventError(code=first.error_code, msg=first.error_message, partial=partial)
 
     def failure(self, exc: Exception) -> CozeIntegrationError | None:
         stream_failure = classify_stream_failure(exc)
         if stream_failure is None:
             return None
-        partial = self.snapshot(stream_failure.logid)
+        partial = self.snapshot()
         # Once Coze has said why the run failed, a broken connection after it changes nothing.
         event_error = self._error_event(partial)
         if event_error is not None:
             return event_error
         if stream_failure.malformed_line is not None:
-            return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial, logid=partial.logid)
+            return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial)
         return CozeStreamInterruptedError(
-            f"workflow stream interrupted: {stream_failure.reason}", partial=partial, logid=partial.logid
+            f"workflow stream interrupted: {stream_failure.interruption}", partial=partial
         )
 
     def finish(self) -> WorkflowProgress:
@@ -403,11 +403,11 @@ class _Folder:
                 "build_coze or build_async_coze, which watch the stream for it"
             )
         if end.event != DONE_EVENT:
-            raise CozeStreamInterruptedError("workflow stream ended before Done", partial=partial, logid=partial.logid)
+            raise CozeStreamInterruptedError("workflow stream ended before Done", partial=partial)
         try:
             output = _end_node_output(self.record.chunks)
         except ValueError as exc:  # a node_seq_id that is not a number
-            raise CozeMalformedEventError(line=f"node_seq_id: {exc}", partial=partial, logid=partial.logid) from None
+            raise CozeMalformedEventError(line=f"node_seq_id: {exc}", partial=partial) from None
         return replace(partial, _ending=_Ending(complete=True, output=output, debug_url=_debug_url(end.data)))
 
 

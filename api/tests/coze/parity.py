@@ -12,7 +12,17 @@ import inspect
 from collections.abc import AsyncIterable, Callable, Iterable
 from typing import Any, TypeVar
 
-from cozepy import AsyncCoze, AsyncTokenAuth, Coze, TokenAuth, User, WorkflowRunHistory
+from cozepy import (
+    COZE_CN_BASE_URL,
+    AsyncCoze,
+    AsyncHTTPClient,
+    AsyncTokenAuth,
+    Coze,
+    SyncHTTPClient,
+    TokenAuth,
+    User,
+    WorkflowRunHistory,
+)
 
 from coze_integration.calls import CozeCalls
 from coze_integration.chat import (
@@ -23,7 +33,13 @@ from coze_integration.chat import (
     consume_chat_stream,
     create_chat_and_wait,
 )
-from coze_integration.clients import averify_credentials, build_async_coze, build_coze, verify_credentials
+from coze_integration.clients import (
+    averify_credentials,
+    build_async_coze,
+    build_coze,
+    shared_ssl_context,
+    verify_credentials,
+)
 from coze_integration.polling import PollPolicy
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import (
@@ -50,6 +66,17 @@ T = TypeVar("T")
 def build_client(kind: str, settings: CozeSettings) -> AnyCoze:
     """The project's factory for ``kind`` ("sync" or "async")."""
     return build_coze(settings) if kind == "sync" else build_async_coze(settings)
+
+
+def plain_cozepy_client(kind: str, token: str) -> AnyCoze:
+    """A client of ``kind`` built by cozepy alone, without the factories' response hooks."""
+    if kind == "sync":
+        return Coze(
+            auth=TokenAuth(token), base_url=COZE_CN_BASE_URL, http_client=SyncHTTPClient(verify=shared_ssl_context())
+        )
+    return AsyncCoze(
+        auth=AsyncTokenAuth(token), base_url=COZE_CN_BASE_URL, http_client=AsyncHTTPClient(verify=shared_ssl_context())
+    )
 
 
 async def authenticate(client: AnyCoze, calls: CozeCalls) -> User:
@@ -83,14 +110,29 @@ async def bearer_token(client: AnyCoze) -> str:
 
 
 async def blocking_chat(
-    client: AnyCoze, calls: CozeCalls, policy: PollPolicy, *, bot_id: str, user_id: str, question: str
+    client: AnyCoze,
+    calls: CozeCalls,
+    policy: PollPolicy,
+    *,
+    bot_id: str,
+    user_id: str,
+    question: str,
+    conversation_id: str | None = None,
 ) -> ChatResult:
     """The project's blocking chat (create, poll, list messages) for either client."""
     if isinstance(client, AsyncCoze):
         return await acreate_chat_and_wait(
-            client, calls, bot_id=bot_id, user_id=user_id, question=question, policy=policy
+            client,
+            calls,
+            bot_id=bot_id,
+            user_id=user_id,
+            question=question,
+            conversation_id=conversation_id,
+            policy=policy,
         )
-    return create_chat_and_wait(client, calls, bot_id=bot_id, user_id=user_id, question=question, policy=policy)
+    return create_chat_and_wait(
+        client, calls, bot_id=bot_id, user_id=user_id, question=question, conversation_id=conversation_id, policy=policy
+    )
 
 
 async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTranscript:
@@ -101,12 +143,13 @@ async def streamed_transcript(client: AnyCoze, **stream_kwargs: Any) -> ChatTran
 
 
 async def workflow_run(
-    client: AnyCoze, calls: CozeCalls, *, workflow_id: str, parameters: dict[str, Any], is_async: bool = False
+    client: AnyCoze, calls: CozeCalls, *, workflow_id: str, parameters: dict[str, Any], is_async: bool | None = None
 ) -> WorkflowRunOutcome:
-    """The project's workflow run for either client."""
+    """The project's workflow run for either client; ``is_async`` left out unless given, to use the default."""
+    mode = {} if is_async is None else {"is_async": is_async}
     if isinstance(client, AsyncCoze):
-        return await arun_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, is_async=is_async)
-    return run_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, is_async=is_async)
+        return await arun_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, **mode)
+    return run_workflow(client, calls, workflow_id=workflow_id, parameters=parameters, **mode)
 
 
 async def workflow_progress(

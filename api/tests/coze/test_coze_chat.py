@@ -20,7 +20,8 @@ from cozepy import ChatStatus, Coze, Message
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeDeadlineExceededError, CozeServerError
-from coze_integration.polling import PollPolicy
+from coze_integration.polling import DEFAULT_POLICY, PollPolicy
+from tests.coze.fake_time import FakeClock
 from tests.coze.parity import AnyCoze, blocking_chat, resolve, write
 from tests.coze.wire import LOGID, golden, golden_response, request_json
 
@@ -177,6 +178,44 @@ class TestCozeChatWait:
             "chat_id": sample_chat_id,
         }
 
+    @pytest.mark.covers("FR-015")
+    async def test_continues_an_existing_conversation(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        poll_policy: PollPolicy,
+        routes: dict[str, respx.Route],
+        sample_conversation_id: str,
+        sample_user_message: str,
+        mock_coze_api_token: str,
+    ) -> None:
+        """A question in an existing conversation is asked there: the create request names the conversation."""
+        routes["retrieve"].mock(return_value=golden_response(COMPLETED))
+        result = await blocking_chat(
+            coze_client,
+            coze_calls,
+            poll_policy,
+            bot_id="b",
+            user_id="u",
+            question=sample_user_message,
+            conversation_id=sample_conversation_id,
+        )
+        assert result.answer == ANSWER
+        request = routes["create"].calls.last.request
+        assert request.url.params["conversation_id"] == sample_conversation_id
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+        assert [m["content"] for m in request_json(request)["additional_messages"]] == [sample_user_message]
+
+    async def test_answer_in_several_messages_is_joined(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, poll_policy: PollPolicy, routes: dict[str, respx.Route]
+    ) -> None:
+        """An answer the bot gave in two answer messages is their texts joined in order, other messages left out."""
+        routes["retrieve"].mock(return_value=golden_response(COMPLETED))
+        routes["messages"].mock(return_value=golden_response(MESSAGES, changes={"data.2.type": "answer"}))
+        result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
+        messages = golden(MESSAGES)["data"]
+        assert result.answer == messages[1]["content"] + messages[2]["content"]
+
     @pytest.mark.covers("FR-017")
     async def test_failed_chat_keeps_last_error(
         self,
@@ -195,6 +234,22 @@ class TestCozeChatWait:
         last_error = golden(FAILED)["data"]["last_error"]
         assert (result.chat.last_error.code, result.chat.last_error.msg) == (last_error["code"], last_error["msg"])
 
+    async def test_last_poll_may_end_exactly_at_the_deadline(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        fake_clock: FakeClock,
+        routes: dict[str, respx.Route],
+    ) -> None:
+        """A wait that ends exactly at the deadline still happens: 4 s allow two polls 2 s apart."""
+        policy = PollPolicy(
+            interval=2.0, timeout=4.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep, clock=fake_clock
+        )
+        routes["retrieve"].mock(side_effect=[golden_response(IN_PROGRESS), golden_response(COMPLETED)])
+        result = await blocking_chat(coze_client, coze_calls, policy, bot_id="b", user_id="u", question="q")
+        assert (result.chat.status, result.answer) == (ChatStatus.COMPLETED, ANSWER)
+        assert fake_clock.slept == [2.0, 2.0]
+
     async def test_gives_up_at_deadline_with_ids(
         self,
         coze_client: AnyCoze,
@@ -212,6 +267,7 @@ class TestCozeChatWait:
         with pytest.raises(CozeDeadlineExceededError) as caught:
             await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
         assert (caught.value.chat_id, caught.value.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert caught.value.target == "POST /v3/chat/retrieve"
         assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         assert sample_chat_id in str(caught.value)
         assert routes["retrieve"].call_count == 2
@@ -245,3 +301,11 @@ class TestCozeChatCreateAndPoll:
         assert poll.messages.response.logid == LOGID
         assert slept == [1, 1]
         assert retrieve.call_count == 2
+
+
+class TestCozeChatPollDefaults:
+    """How patiently a blocking chat waits when the caller gives no policy."""
+
+    def test_default_policy_polls_every_second_for_five_minutes(self) -> None:
+        """Without a policy a chat is retrieved once a second, for at most five minutes."""
+        assert (DEFAULT_POLICY.interval, DEFAULT_POLICY.timeout) == (1.0, 300.0)

@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 import respx
-from cozepy import AsyncCoze, ChatEventType, ChatStatus
+from cozepy import (
+    AsyncCoze,
+    ChatEventType,
+    ChatStatus,
+)
 
-from tests.coze.parity import AnyCoze, collect, streamed_transcript
+from tests.coze.parity import AnyCoze, collect, plain_cozepy_client, streamed_transcript
 from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016")]
@@ -21,10 +25,16 @@ CREATED, IN_PROGRESS = ChatEventType.CONVERSATION_CHAT_CREATED, ChatEventType.CO
 DELTA, MESSAGE_DONE = ChatEventType.CONVERSATION_MESSAGE_DELTA, ChatEventType.CONVERSATION_MESSAGE_COMPLETED
 CHAT_DONE, CHAT_FAILED = ChatEventType.CONVERSATION_CHAT_COMPLETED, ChatEventType.CONVERSATION_CHAT_FAILED
 OK, FAILED, UNKNOWN, LONG = (f"chat/stream_{case}.sse" for case in ("ok", "failed", "unknown_event", "long_answer"))
+REQUIRES_ACTION = "chat/stream_requires_action.sse"
 
 
 def _deltas(name: str) -> list[str]:
     return [e.json()["content"] for e in golden_events(name) if e.event == "conversation.message.delta"]
+
+
+def _last_error(name: str) -> tuple[int, str]:
+    last_error = golden_events(name)[-2].json()["last_error"]
+    return (last_error["code"], last_error["msg"])
 
 
 def _usage(name: str) -> tuple[int, int, int]:
@@ -105,10 +115,10 @@ class TestCozeChatStreamTranscript:
     """The project's consumer folds a stream into a transcript."""
 
     @pytest.mark.parametrize(
-        ("recording", "text", "status", "usage", "error_code"),
+        ("recording", "text", "status", "usage", "error"),
         [
             (OK, "".join(_deltas(OK)), ChatStatus.COMPLETED, _usage(OK), None),
-            (FAILED, "", ChatStatus.FAILED, _usage(FAILED), golden_events(FAILED)[-2].json()["last_error"]["code"]),
+            (FAILED, "", ChatStatus.FAILED, _usage(FAILED), _last_error(FAILED)),
             (UNKNOWN, "".join(_deltas(UNKNOWN)), ChatStatus.COMPLETED, _usage(UNKNOWN), None),
         ],
         ids=["ok", "failed", "unknown-event"],
@@ -124,17 +134,47 @@ class TestCozeChatStreamTranscript:
         text: str,
         status: ChatStatus,
         usage: tuple[int, int, int],
-        error_code: int | None,
+        error: tuple[int, str] | None,
     ) -> None:
-        """Text, ids, status, usage, error and logid all come out of the recorded stream."""
+        """Text, ids, status, usage, error code and message, and logid all come out of the recorded stream."""
         stream_route.mock(return_value=golden_stream(recording))
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert transcript.text == text
         assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)
-        assert (transcript.status, transcript.complete, transcript.error_code) == (status, True, error_code)
+        assert (transcript.status, transcript.complete) == (status, True)
+        assert (transcript.error_code, transcript.error_message) == (error or (None, None))
         assert transcript.usage is not None
         assert (transcript.usage.token_count, transcript.usage.input_count, transcript.usage.output_count) == usage
         assert transcript.logid == LOGID
+
+    async def test_requires_action_ends_the_stream(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """A chat that stops to ask for a tool's output is a complete transcript waiting on that action."""
+        stream_route.mock(return_value=golden_stream(REQUIRES_ACTION))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (transcript.status, transcript.complete) == (ChatStatus.REQUIRES_ACTION, True)
+        assert transcript.logid == LOGID
+
+    async def test_zero_last_error_is_no_error(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """A completed chat whose ``last_error`` has code 0 (as the chat object documents it) reports no error."""
+        text = golden_text(OK).replace(
+            '"status": "completed"', '"status": "completed", "last_error": {"code": 0, "msg": ""}'
+        )
+        stream_route.mock(return_value=event_stream(text))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (transcript.status, transcript.error_code, transcript.error_message) == (
+            ChatStatus.COMPLETED,
+            None,
+            None,
+        )
+
+    async def test_plain_cozepy_client_keeps_the_logid(
+        self, coze_kind: str, stream_route: respx.Route, mock_coze_api_token: str
+    ) -> None:
+        """On a client built without the factories' hooks, the transcript takes the logid from the events."""
+        stream_route.mock(return_value=golden_stream(OK))
+        client = plain_cozepy_client(coze_kind, mock_coze_api_token)
+        transcript = await streamed_transcript(client, bot_id="b", user_id="u")
+        assert (transcript.logid, transcript.complete) == (LOGID, True)
 
     async def test_long_answer_joins_every_delta(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """All deltas of a long answer are joined in order, none lost or repeated."""

@@ -158,6 +158,27 @@ class TestCozeRetriesReads:
         assert (policy.attempts, policy.base_delay) == (5, 0.1)
 
     @pytest.mark.asyncio
+    async def test_backoff_is_capped(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, fake_clock: FakeClock, sample_bot_id: str
+    ) -> None:
+        """However many attempts fail, no wait exceeds ``max_delay``, jitter included."""
+        policy = RetryPolicy(
+            attempts=6, base_delay=0.5, max_delay=1.0, sleep=fake_clock.sleep, asleep=fake_clock.asleep
+        )
+        route = coze_router.get(RETRIEVE).mock(return_value=golden_response("errors/internal_5000.json", status=500))
+        with pytest.raises(CozeServerError):
+            await read(coze_client, CozeCalls(policy), partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+        assert route.call_count == 6
+        assert 0.5 <= fake_clock.slept[0] <= 1.0
+        # From the third wait on, the exponential term alone (0.5 * 2**2) is over the cap.
+        assert fake_clock.slept[2:] == [1.0, 1.0, 1.0]
+
+    def test_default_policy(self) -> None:
+        """A default policy tries three times, backs off from 0.5 s to at most 8 s, and waits up to 10 s when asked."""
+        policy = RetryPolicy()
+        assert (policy.attempts, policy.base_delay, policy.max_delay, policy.max_retry_after) == (3, 0.5, 8.0, 10.0)
+
+    @pytest.mark.asyncio
     async def test_single_attempt_policy_never_retries(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
@@ -387,3 +408,20 @@ class TestCozeRetriesRetryAfter:
         assert build_calls(CozeSettings(api_token=mock_coze_api_token)).policy.max_retry_after == 10.0
         settings = CozeSettings(api_token=mock_coze_api_token, retry_after_max_seconds=120)
         assert build_calls(settings).policy.max_retry_after == 120.0
+
+
+@pytest.mark.asyncio
+class TestCozeRetriesWriteRetryAfter:
+    """A write is never retried, but its rate-limit error still says how long Coze asked to wait."""
+
+    async def test_http_date_is_counted_from_the_policy_clock(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, recorded_sleeps: list[float]
+    ) -> None:
+        """A ``Retry-After`` HTTP-date on a throttled write becomes seconds from the policy's clock."""
+        route = coze_router.post("/v3/chat").mock(
+            return_value=_limited(format_datetime(EPOCH + timedelta(seconds=30), usegmt=True))
+        )
+        with pytest.raises(CozeRateLimitError) as caught:
+            await write(coze_client, coze_calls, _chat_create(coze_client))
+        assert (caught.value.retry_after, caught.value.logid) == (30.0, LOGID)
+        assert (route.call_count, recorded_sleeps) == (1, [])

@@ -11,8 +11,9 @@ import logging
 import pytest
 from cozepy import COZE_CN_BASE_URL
 
+import coze_integration
 from coze_integration.errors import CozeConfigurationError
-from coze_integration.settings import CozeSettings
+from coze_integration.settings import LOGGER_NAME, CozeSettings
 
 pytestmark = pytest.mark.covers("FR-013", "FR-014")
 
@@ -41,6 +42,10 @@ class TestCozeSettingsFromEnv:
         assert (settings.retry_attempts, settings.retry_base_delay_seconds) == (3, 0.5)
         assert settings.retry_after_max_seconds == 10.0
         assert settings.effective_log_level == logging.WARNING
+
+    def test_package_logs_under_its_own_name(self) -> None:
+        """The package's logger is named after the package, so logging configured by module name reaches it."""
+        assert coze_integration.__name__ == LOGGER_NAME
 
     def test_reads_timeouts_log_level_and_retries(self, env: pytest.MonkeyPatch) -> None:
         """Timeout, log-level and retry variables override the defaults."""
@@ -111,6 +116,7 @@ class TestCozeSettingsValidation:
             ({"COZE_RETRY_AFTER_MAX_SECONDS": "-1"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
             ({"COZE_RETRY_AFTER_MAX_SECONDS": "inf"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
             ({"COZE_RETRY_AFTER_MAX_SECONDS": "an hour"}, "COZE_RETRY_AFTER_MAX_SECONDS"),
+            ({"COZE_TIMEOUT_SECONDS": "0", "COZE_RETRY_ATTEMPTS": "0"}, "; COZE_RETRY_ATTEMPTS "),
         ],
         ids=[
             "token-missing",
@@ -131,6 +137,7 @@ class TestCozeSettingsValidation:
             "retry-after-cap-negative",
             "retry-after-cap-infinite",
             "retry-after-cap-not-a-number",
+            "two-bad-variables",
         ],
     )
     def test_bad_setting_names_variable(

@@ -7,27 +7,31 @@ mid-event. The project's consumers turn each into a typed stream error that keep
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 import respx
 
+from coze_integration.chat import ChatTranscript
 from coze_integration.errors import (
     CozeAPIRequestError,
     CozeMalformedEventError,
     CozeNetworkError,
     CozeStreamEventError,
     CozeStreamInterruptedError,
+    classify_stream_failure,
 )
+from coze_integration.wire import forget_exchange, record_response
 from coze_integration.workflows import WorkflowProgress
 from tests.coze.golden_workflows import end_node_text, message_data
 from tests.coze.parity import AnyCoze, streamed_transcript, workflow_progress
-from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_text
+from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_stream, golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
+ERROR_EVENT = "workflows/stream_run_error_event.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-016")]
+pytestmark = [pytest.mark.covers("FR-016")]
 
 OK_STREAM = golden_text("chat/stream_ok.sse")
 WORKFLOW_STREAM = golden_text("workflows/stream_ok.sse")
@@ -43,6 +47,8 @@ def chat_route(coze_router: respx.MockRouter) -> respx.Route:
     return coze_router.post("/v3/chat")
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeStreamErrorEvents:
     """A server ``error`` event becomes a typed stream error with its code and message."""
 
@@ -51,8 +57,9 @@ class TestCozeStreamErrorEvents:
         [
             ('{"code":4000,"msg":"Request parameter error"}', 4000, "Request parameter error"),
             ("upstream exploded", None, "upstream exploded"),
+            ('{"code":4000}', 4000, ""),
         ],
-        ids=["json-payload", "plain-payload"],
+        ids=["json-payload", "plain-payload", "json-without-msg"],
     )
     @pytest.mark.covers("FR-017")
     async def test_error_event(
@@ -63,10 +70,13 @@ class TestCozeStreamErrorEvents:
         with pytest.raises(CozeStreamEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
         assert (caught.value.code, caught.value.msg) == (code, msg)
+        assert f"code {code}: {msg}" in str(caught.value)  # what the logs show of Coze's error
         assert caught.value.partial.text == ANSWER
         assert caught.value.logid == LOGID
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeStreamMalformedEvents:
     """Lines cozepy cannot parse raise a typed malformed-event error with the line and logid."""
 
@@ -92,13 +102,14 @@ class TestCozeStreamMalformedEvents:
         assert caught.value.line == line
         assert caught.value.logid == LOGID
         assert caught.value.partial.text == ANSWER
+        assert repr(line) in str(caught.value)
 
     async def test_long_line_is_cut(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A huge offending line is quoted only up to a bounded length."""
         chat_route.mock(return_value=event_stream(DELTAS + "x" * 100_000 + "\n\n"))
         with pytest.raises(CozeMalformedEventError) as caught:
             await streamed_transcript(coze_client, bot_id="b", user_id="u")
-        assert caught.value.line == "x" * CozeMalformedEventError.MAX_LINE
+        assert caught.value.line == "x" * 200
         assert len(str(caught.value)) < 400
 
     @pytest.mark.covers("FR-017")
@@ -111,6 +122,8 @@ class TestCozeStreamMalformedEvents:
         assert caught.value.logid == LOGID
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeStreamInterruptions:
     """A stream that stops early keeps what it delivered."""
 
@@ -139,6 +152,10 @@ class TestCozeStreamInterruptions:
         partial = caught.value.partial
         assert (partial.text, partial.chat_id, partial.complete) == (ANSWER, sample_chat_id, False)
         assert caught.value.logid == LOGID
+        # The message says what was missing, or how the connection broke.
+        assert str(caught.value).startswith(
+            ("chat stream ended before conversation.chat.completed (", "chat stream interrupted: ReadError: ")
+        )
 
     async def test_connection_refused_is_a_network_error(self, coze_client: AnyCoze, chat_route: respx.Route) -> None:
         """A stream that never opened is a network error naming the request, not an interrupted stream."""
@@ -157,6 +174,8 @@ class TestCozeStreamInterruptions:
         assert (caught.value.code, caught.value.logid) == (golden("errors/bad_request_4000.json")["code"], LOGID)
 
 
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeWorkflowStreamFailures:
     """The workflow stream consumer keeps the progress made before a failure."""
 
@@ -176,6 +195,7 @@ class TestCozeWorkflowStreamFailures:
         assert [m.content for m in caught.value.partial.messages] == [first["content"]]
         # cozepy exposes no logid for async workflow streams; the integration still reports it.
         assert caught.value.logid == LOGID
+        assert str(caught.value).startswith("workflow stream interrupted: ReadError: ")
 
     @pytest.mark.parametrize(
         ("tail", "line"),
@@ -197,7 +217,31 @@ class TestCozeWorkflowStreamFailures:
         assert caught.value.logid == LOGID
         assert len(caught.value.partial.messages) == 1
 
+    @pytest.mark.parametrize(
+        ("recording", "expected"),
+        [("workflows/stream_run_no_done.sse", CozeStreamInterruptedError), (ERROR_EVENT, CozeStreamEventError)],
+        ids=["ends-before-done", "error-event"],
+    )
+    async def test_failure_without_a_logid(
+        self,
+        coze_client: AnyCoze,
+        workflow_route: respx.Route,
+        recording: str,
+        expected: type[CozeStreamInterruptedError[WorkflowProgress]],
+    ) -> None:
+        """A run answered without ``x-tt-logid`` fails with its typed error and progress, its logid ``None``."""
+        body = golden_text(recording).encode()
+        workflow_route.mock(
+            return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+        )
+        with pytest.raises(expected) as caught:
+            await workflow_progress(coze_client, workflow_id="wf")
+        assert (caught.value.logid, caught.value.partial.logid) == (None, None)
+        assert [m.content for m in caught.value.partial.messages] == [m["content"] for m in message_data(recording)]
 
+
+@pytest.mark.asyncio
+@pytest.mark.parity
 class TestCozeWorkflowStreamEnds:
     """How a workflow stream ended decides the result: an Error event, a bad chunk order, Done's data."""
 
@@ -236,3 +280,89 @@ class TestCozeWorkflowStreamEnds:
         workflow_route.mock(return_value=event_stream(text[text.rindex("id: ") :]))
         progress = await workflow_progress(coze_client, workflow_id="wf")
         assert (progress.complete, progress.output, progress.messages) == (True, "", ())
+
+
+@pytest.fixture
+def recorded_stream() -> Iterator[Callable[[str | None], None]]:
+    """Record a chat stream response with the given content-type as the last exchange; forget it afterwards."""
+
+    def record(content_type: str | None) -> None:
+        response = golden_stream("chat/stream_ok.sse", content_type=content_type)
+        response.request = httpx.Request("POST", "https://api.coze.cn/v3/chat")
+        record_response(response)
+
+    forget_exchange()
+    yield record
+    forget_exchange()
+
+
+class TestCozeStreamFailureClassification:
+    """Which exceptions stand for which stream failure, for chat and workflow streams alike."""
+
+    def test_only_a_bare_exception_with_the_prefix_is_an_error_event(self) -> None:
+        """Cozepy's bare ``Exception("error event: ...")`` is an error event; no other exception is."""
+        forget_exchange()
+        failure = classify_stream_failure(Exception('error event: {"code":4000}'))
+        assert failure is not None
+        assert failure.error_event == '{"code":4000}'
+        assert classify_stream_failure(Exception("something else")) is None
+        assert classify_stream_failure(RuntimeError("error event: {}")) is None
+
+    def test_missing_content_type_is_told_from_a_type_error_alone(
+        self, recorded_stream: Callable[[str | None], None]
+    ) -> None:
+        """A ``TypeError`` means a missing content-type only when the response had none."""
+        recorded_stream(None)
+        failure = classify_stream_failure(TypeError("argument of type 'NoneType' is not iterable"))
+        assert failure is not None
+        assert failure.malformed_line == "<response without content-type>"
+        other = classify_stream_failure(ValueError("bad line"))
+        assert other is not None
+        assert other.malformed_line == "bad line"
+        recorded_stream("text/event-stream")
+        assert classify_stream_failure(TypeError("a bug elsewhere")) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parity
+class TestCozeStreamFailuresBeforeAnyEvent:
+    """A chat stream that fails before its first event still reports the logid of its response."""
+
+    @pytest.mark.parametrize(
+        ("body", "expected"),
+        [
+            (lambda: event_stream('event:error\ndata:{"code":4000,"msg":"m"}\n\n'), CozeStreamEventError),
+            (lambda: event_stream("event:conversation.chat.created\ndata:{not json}\n\n"), CozeMalformedEventError),
+            (
+                lambda: event_stream("event:conversation.message.delta\nevent:conversation.message.delta\n\n"),
+                CozeMalformedEventError,
+            ),
+            (lambda: event_stream("event:conversation.chat.completed\ndata:[1, 2]\n\n"), CozeMalformedEventError),
+            (lambda: event_stream(""), CozeStreamInterruptedError),
+            (lambda: event_stream("", cut=True), CozeStreamInterruptedError),
+            (lambda: event_stream("event:conversation.chat.created\n", cut=True), CozeStreamInterruptedError),
+        ],
+        ids=[
+            "error-event",
+            "malformed-data",
+            "repeated-field",
+            "data-of-wrong-shape",
+            "empty",
+            "cut-at-once",
+            "cut-mid-event",
+        ],
+    )
+    @pytest.mark.covers("FR-017")
+    async def test_logid_without_events(
+        self,
+        coze_client: AnyCoze,
+        chat_route: respx.Route,
+        body: Callable[[], httpx.Response],
+        expected: type[CozeStreamInterruptedError[ChatTranscript]],
+    ) -> None:
+        """The typed error and its empty transcript carry the response's logid although no event delivered one."""
+        chat_route.mock(side_effect=lambda request: body())
+        with pytest.raises(expected) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (caught.value.logid, caught.value.partial.logid) == (LOGID, LOGID)
+        assert caught.value.partial.events == ()

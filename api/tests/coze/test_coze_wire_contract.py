@@ -185,6 +185,7 @@ DISAGREEMENTS = {
     "bots/get_online_info_variables.json",
     "workspaces/list_without_enterprise_id.json",
     "workflows/run_without_debug_url.json",
+    "workflows/run_async_without_debug_url.json",
     "workflows/run_history_docs_example.json",
     "chat/stream_error.sse",
     "chat/stream_with_id_and_comments.sse",
@@ -498,6 +499,14 @@ class TestCozeWireKnownDisagreements:
     async def test_run_without_debug_url(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """A blocking run's answer without ``debug_url`` parses, with its output and usage."""
         name = "workflows/run_without_debug_url.json"
+        result: Any = await _served(cozepy_client, coze_router, name)
+        assert_lossless(result, _top_level(golden(name)))
+
+    @_golden("workflows/run_async_without_debug_url.json")
+    @_disagreement("cannot parse an async run acknowledged without debug_url", pydantic.ValidationError)
+    async def test_async_run_without_debug_url(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """An async run's acknowledgement without ``debug_url`` parses, with its execute id."""
+        name = "workflows/run_async_without_debug_url.json"
         result: Any = await _served(cozepy_client, coze_router, name)
         assert_lossless(result, _top_level(golden(name)))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -21,12 +21,17 @@ from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeMalformedResponseError
 from coze_integration.wire_repairs import _EventFilter, repair
 from coze_integration.workflows import run_history_call
-from tests.coze.parity import AnyCoze, read, workflow_progress
+from tests.coze.golden_workflows import done_data, end_node_text
+from tests.coze.parity import AnyCoze, read, streamed_transcript, workflow_progress
 from tests.coze.wire import LOGID, golden, golden_events, golden_text
 
 TRIMMED = "workflows/run_history_trimmed_surrogate.json"
 SUCCESS = "workflows/run_history_success.json"
 PING = "workflows/stream_ping.sse"
+END_CHUNKS = "workflows/stream_run_end_chunks.sse"
+
+
+CHAT_OK = "chat/stream_ok.sse"
 
 
 def _history_path(workflow_id: str, execute_id: str) -> str:
@@ -66,6 +71,22 @@ class TestCozeWireRepairsJson:
         """A run history that needs no repair reaches cozepy exactly as Coze sent it."""
         request = httpx.Request("GET", f"https://api.coze.cn{_history_path(sample_workflow_id, sample_execute_id)}")
         sent = golden_text(SUCCESS).encode()
+        assert _repaired(request, sent, {"content-type": "application/json"}) == sent
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "workflows/run_ok.json",
+            "workflows/run_async.json",
+            "errors/bad_request_4000.json",
+            "conversations/delete_ok.json",  # a bare code-0 envelope: no run answer, so nothing to repair
+        ],
+        ids=str,
+    )
+    def test_run_answer_that_needs_no_repair_passes_byte_for_byte(self, name: str) -> None:
+        """Run answers with their ``debug_url``, error answers and bare envelopes reach cozepy exactly as sent."""
+        request = httpx.Request("POST", "https://api.coze.cn/v1/workflow/run")
+        sent = golden_text(name).encode()
         assert _repaired(request, sent, {"content-type": "application/json"}) == sent
 
     @pytest.mark.golden(TRIMMED)
@@ -143,10 +164,95 @@ class TestCozeWireRepairsEncodings:
             await read(coze_client, coze_calls, call)
         assert caught.value.logid == LOGID
         assert "does not decode" in str(caught.value)
+        if not path.startswith("/v1/bot/"):  # the repaired endpoint's own decoder names the encoding
+            assert "gzip body does not decode" in caught.value.detail
         assert route.call_count == 1  # a body that does not decode is not retried
 
 
 @pytest.mark.covers("FR-009")
+def _bad_checksum() -> bytes:
+    packed = zlib.compress(golden_text(SUCCESS).encode())
+    return packed[:-4] + bytes(byte ^ 0xFF for byte in packed[-4:])
+
+
+def _raw_deflate() -> bytes:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(golden_text(SUCCESS).encode()) + packer.flush()
+
+
+class TestCozeWireRepairsBrokenDeflate:
+    """A body that goes bad after its first chunk, or carries the wrong label, is a typed error, as in httpx."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-017")
+    @pytest.mark.parametrize(
+        ("body", "encoding"),
+        [(_bad_checksum, "deflate"), (_raw_deflate, "gzip")],
+        ids=["deflate-with-bad-checksum", "raw-deflate-labelled-gzip"],
+    )
+    async def test_body_that_does_not_decode_is_a_malformed_response(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_workflow_id: str,
+        sample_execute_id: str,
+        body: Callable[[], bytes],
+        encoding: str,
+    ) -> None:
+        """The error names the encoding and keeps the logid; only a ``deflate`` label allows raw deflate."""
+        headers = {"content-type": "application/json", "content-encoding": encoding, "x-tt-logid": LOGID}
+        coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
+            return_value=httpx.Response(200, headers=headers, stream=_Chunked(body(), 64))
+        )
+        with pytest.raises(CozeMalformedResponseError) as caught:
+            await read(coze_client, coze_calls, run_history_call(coze_client, sample_workflow_id, sample_execute_id))
+        assert caught.value.logid == LOGID
+        assert f"{encoding} body does not decode" in caught.value.detail
+
+
+class TestCozeWireRepairsInvalidText:
+    """A byte that is not UTF-8 inside an event does not break the stream filter."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-016")
+    async def test_invalid_byte_in_a_delta_is_replaced(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter
+    ) -> None:
+        """The answer arrives whole, the bad byte read as U+FFFD, as any text decoder would read it."""
+        body = golden_text(CHAT_OK).encode().replace(b'"content": " of France"', b'"content": " of Fr\xffnce"')
+        headers = {"content-type": "text/event-stream", "x-tt-logid": LOGID}
+        coze_router.post("/v3/chat").mock(return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 64)))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert (transcript.text, transcript.complete, transcript.logid) == (
+            "The capital of Fr\ufffdnce is Paris.",
+            True,
+            LOGID,
+        )
+
+
+class TestCozeWireRepairsUnterminatedEnd:
+    """The last event of a stream that closes without a final newline still reaches cozepy whole."""
+
+    @pytest.mark.asyncio
+    @pytest.mark.parity
+    @pytest.mark.covers("FR-009")
+    async def test_done_without_a_final_newline_completes_the_run(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter
+    ) -> None:
+        """``Done`` and its data, sent in small pieces with no newline after them, end the run with its debug URL."""
+        body = golden_text(END_CHUNKS).rstrip("\n").encode()
+        headers = {"content-type": "text/event-stream", "x-tt-logid": LOGID}
+        coze_router.post("/v1/workflow/stream_run").mock(
+            return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 16))
+        )
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert (progress.complete, progress.output) == (True, end_node_text(END_CHUNKS))
+        assert progress.debug_url == done_data(END_CHUNKS)["debug_url"]
+
+
 class TestCozeWireRepairsLongLines:
     """A line split over many chunks is reassembled once, whatever its length."""
 

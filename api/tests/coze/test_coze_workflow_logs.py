@@ -17,15 +17,16 @@ from cozepy import Coze, WorkflowExecuteStatus
 
 from coze_integration.calls import CozeCalls
 from coze_integration.clients import build_async_coze
-from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError
+from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError, CozeMalformedResponseError
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs, query_workflow_logs
 from tests.coze.parity import AnyCoze, workflow_logs
-from tests.coze.wire import golden_response, golden_run_history
+from tests.coze.wire import LOGID, golden, golden_response, golden_run_history
 
 pytestmark = [pytest.mark.covers("FR-010")]
 
 WORKFLOW = "7484523878849822005"
+FAILED_RUN = "workflows/run_history_fail.json"
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 S, R, F = WorkflowExecuteStatus.SUCCESS, WorkflowExecuteStatus.RUNNING, WorkflowExecuteStatus.FAIL
 # execute id: (status, created, output, error message)
@@ -128,7 +129,7 @@ class TestCozeWorkflowLogsValidation:
             (lambda: WorkflowLogFilter.build(statuses=["Done"]), "unknown status ['Done']"),
             (lambda: WorkflowLogFilter(created_from=datetime(2026, 11, 20)), "created_from must be timezone-aware"),
             (lambda: WorkflowLogFilter(created_to=datetime(2026, 11, 20)), "created_to must be timezone-aware"),
-            (lambda: WorkflowLogFilter(keyword="  "), "keyword must not be blank"),
+            (lambda: WorkflowLogFilter(keyword="  "), "keyword must not be blank; leave it out to match every run"),
         ],
         ids=["inverted-range", "unknown-status", "naive-start", "naive-end", "blank-keyword"],
     )
@@ -138,6 +139,17 @@ class TestCozeWorkflowLogsValidation:
             build()
         assert message in str(caught.value)
         assert isinstance(caught.value, ValueError)
+
+    def test_blank_keyword_says_how_to_match_everything(self) -> None:
+        """A blank keyword is refused with the way to get what the caller probably meant."""
+        with pytest.raises(CozeInvalidQueryError) as caught:
+            WorkflowLogFilter(keyword="\t")
+        assert str(caught.value) == "keyword must not be blank; leave it out to match every run"
+
+    def test_range_of_one_instant_is_valid(self) -> None:
+        """``created_from`` equal to ``created_to`` is a valid range: the runs created at that instant."""
+        log_filter = WorkflowLogFilter(created_from=DAY, created_to=DAY)
+        assert (log_filter.created_from, log_filter.created_to) == (DAY, DAY)
 
 
 @pytest.mark.asyncio
@@ -176,6 +188,62 @@ class TestCozeWorkflowLogsQuery:
         assert result.missing == ("gone",)
         assert (known["e1"].call_count, known["e2"].call_count) == (1, 1)
 
+    async def test_entry_carries_the_run_history(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+    ) -> None:
+        """An entry keeps what the backend shows of a run: times, output, error, debug URL and the run's logid."""
+        coze_router.get(_path(sample_execute_id)).mock(return_value=golden_response(FAILED_RUN))
+        result = await workflow_logs(
+            coze_client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=[sample_execute_id],
+            log_filter=WorkflowLogFilter(),
+        )
+        [entry] = result.entries
+        [run] = golden(FAILED_RUN)["data"]
+        assert (entry.execute_id, entry.status) == (run["execute_id"], WorkflowExecuteStatus.FAIL)
+        assert (entry.created_at, entry.updated_at) == (
+            datetime.fromtimestamp(run["create_time"], UTC),
+            datetime.fromtimestamp(run["update_time"], UTC),
+        )
+        assert (entry.output, entry.error_code, entry.error_message) == (
+            run["output"],
+            int(run["error_code"]),
+            run["error_message"],
+        )
+        assert (entry.debug_url, entry.logid) == (run["debug_url"], run["logid"])
+        assert result.missing == ()
+
+    async def test_run_without_an_error_message_has_an_empty_one(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+    ) -> None:
+        """A run history whose ``error_message`` is null gives an entry with an empty error message."""
+        coze_router.get(_path(sample_execute_id)).mock(
+            return_value=golden_run_history(sample_execute_id, error_message=None)
+        )
+        result = await workflow_logs(
+            coze_client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=[sample_execute_id],
+            log_filter=WorkflowLogFilter(),
+        )
+        assert [entry.error_message for entry in result.entries] == [""]
+
+    async def test_malformed_history_aborts_the_query(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+    ) -> None:
+        """A history Coze answered with a body of the wrong shape is an error, not a missing run."""
+        coze_router.get(_path("e1")).mock(
+            return_value=golden_response(FAILED_RUN, changes={"data.0.create_time": "soon"})
+        )
+        with pytest.raises(CozeMalformedResponseError) as caught:
+            await workflow_logs(
+                coze_client, coze_calls, workflow_id=WORKFLOW, execute_ids=["e1"], log_filter=WorkflowLogFilter()
+            )
+        assert caught.value.logid == LOGID
+
     async def test_rejected_token_aborts_the_query(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -191,11 +259,15 @@ class TestCozeWorkflowLogsQuery:
 class TestCozeWorkflowLogsConcurrency:
     """The async query fetches concurrently, never more than the bound at once."""
 
-    @pytest.mark.parametrize("concurrency", [1, 2, 5], ids=["serial", "two", "all"])
+    @pytest.mark.parametrize("concurrency", [1, 2, 5, None], ids=["serial", "two", "five", "default-five"])
     async def test_in_flight_requests_stay_within_bound(
-        self, mock_settings: CozeSettings, coze_calls: CozeCalls, coze_router: respx.MockRouter, concurrency: int
+        self,
+        mock_settings: CozeSettings,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        concurrency: int | None,
     ) -> None:
-        """No more than ``concurrency`` history requests are in flight at any moment."""
+        """No more than ``concurrency`` (by default 5) history requests are in flight at any moment."""
         in_flight, peak = 0, 0
 
         async def answer(request: httpx.Request) -> httpx.Response:
@@ -216,14 +288,14 @@ class TestCozeWorkflowLogsConcurrency:
             workflow_id=WORKFLOW,
             execute_ids=ids,
             log_filter=WorkflowLogFilter(),
-            concurrency=concurrency,
+            **({} if concurrency is None else {"concurrency": concurrency}),
         )
         assert len(result.entries) == 6
-        assert peak == concurrency
+        assert peak == (concurrency or 5)
 
     async def test_concurrency_below_one_is_rejected(self, mock_settings: CozeSettings, coze_calls: CozeCalls) -> None:
         """A bound of zero would never fetch anything, so it is a typed error."""
-        with pytest.raises(CozeInvalidQueryError, match="concurrency"):
+        with pytest.raises(CozeInvalidQueryError, match=r"^concurrency must be at least 1$"):
             await aquery_workflow_logs(
                 build_async_coze(mock_settings),
                 coze_calls,

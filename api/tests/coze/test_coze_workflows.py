@@ -14,19 +14,11 @@ import httpx
 import pytest
 import respx
 from cozepy import (
-    COZE_CN_BASE_URL,
-    AsyncCoze,
-    AsyncHTTPClient,
-    AsyncTokenAuth,
-    Coze,
-    SyncHTTPClient,
-    TokenAuth,
     WorkflowEventType,
     WorkflowExecuteStatus,
 )
 
 from coze_integration.calls import CozeCalls
-from coze_integration.clients import shared_ssl_context
 from coze_integration.errors import (
     CozeConfigurationError,
     CozeMalformedResponseError,
@@ -38,7 +30,7 @@ from coze_integration.errors import (
 from coze_integration.polling import PollPolicy
 from coze_integration.workflows import WorkflowProgress, run_history_call
 from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
-from tests.coze.parity import AnyCoze, read, workflow_progress, workflow_run, workflow_until_done
+from tests.coze.parity import AnyCoze, plain_cozepy_client, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.wire import (
     LOGID,
     event_stream,
@@ -113,6 +105,22 @@ class TestCozeWorkflowRun:
         assert request_json(route.calls.last.request)["is_async"] is True
 
     @pytest.mark.covers("FR-017")
+    async def test_async_run_without_debug_url(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+    ) -> None:
+        """An async run acknowledged without ``debug_url`` (cozepy alone cannot parse it) still gives its execute id."""
+        coze_router.post("/v1/workflow/run").mock(
+            return_value=golden_response("workflows/run_async_without_debug_url.json")
+        )
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={}, is_async=True)
+        assert (outcome.execute_id, outcome.debug_url, outcome.status) == (
+            sample_execute_id,
+            "",
+            WorkflowExecuteStatus.RUNNING,
+        )
+        assert outcome.logid == LOGID
+
+    @pytest.mark.covers("FR-017")
     async def test_blocking_run_with_empty_output_has_finished(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -136,6 +144,8 @@ class TestCozeWorkflowRun:
         with pytest.raises(CozeMalformedResponseError) as caught:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert (caught.value.body, caught.value.logid) == (golden("workflows/run_not_json.json")["data"], LOGID)
+        assert caught.value.target == "POST /v1/workflow/run"
+        assert golden("workflows/run_not_json.json")["data"][:40] in caught.value.detail
 
     @pytest.mark.covers("FR-017")
     async def test_run_is_never_retried(
@@ -180,6 +190,17 @@ class TestCozeWorkflowStream:
         request = stream_route.calls.last.request
         assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": {"q": 1}}
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    async def test_fields_without_a_space_after_the_colon(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """``event:Done`` and ``data:{...}`` (the space after the colon is optional in SSE) still complete the run."""
+        stream_route.mock(
+            return_value=event_stream(golden_text(END_CHUNKS).replace("event: ", "event:").replace("data: ", "data:"))
+        )
+        progress = await workflow_progress(coze_client, workflow_id="wf")
+        assert (progress.complete, progress.output) == (True, end_node_text(END_CHUNKS))
+        assert progress.debug_url == done_data(END_CHUNKS)["debug_url"]
 
     async def test_end_chunks_are_joined_in_node_seq_id_order(
         self, coze_client: AnyCoze, stream_route: respx.Route
@@ -250,7 +271,9 @@ class TestCozeWorkflowStream:
     async def test_stream_without_done_is_interrupted(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """A stream closed cleanly before ``Done`` raises the interrupted-stream error, keeping every chunk."""
         stream_route.mock(return_value=golden_stream(NO_DONE))
-        with pytest.raises(CozeStreamInterruptedError, match="before Done") as caught:
+        with pytest.raises(
+            CozeStreamInterruptedError, match=rf"^workflow stream ended before Done \(logid={LOGID}\)$"
+        ) as caught:
             await workflow_progress(coze_client, workflow_id="wf")
         partial = caught.value.partial
         assert isinstance(partial, WorkflowProgress)
@@ -262,21 +285,13 @@ class TestCozeWorkflowStream:
     ) -> None:
         """Cozepy hides ``Done``: on a client not built by the factories a finished stream raises, it never passes."""
         stream_route.mock(return_value=golden_stream(END_CHUNKS))
-        client: AnyCoze
-        if coze_kind == "sync":
-            client = Coze(
-                auth=TokenAuth(mock_coze_api_token),
-                base_url=COZE_CN_BASE_URL,
-                http_client=SyncHTTPClient(verify=shared_ssl_context()),
-            )
-        else:
-            client = AsyncCoze(
-                auth=AsyncTokenAuth(mock_coze_api_token),
-                base_url=COZE_CN_BASE_URL,
-                http_client=AsyncHTTPClient(verify=shared_ssl_context()),
-            )
-        with pytest.raises(CozeConfigurationError, match="build_coze"):
+        client = plain_cozepy_client(coze_kind, mock_coze_api_token)
+        with pytest.raises(CozeConfigurationError) as caught:
             await workflow_progress(client, workflow_id="wf")
+        assert str(caught.value) == (
+            "cannot tell whether the workflow stream ended with Done: open it on a client built by "
+            "build_coze or build_async_coze, which watch the stream for it"
+        )
 
     async def test_progress_callback_errors_pass_through(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """An exception from the caller's ``on_progress`` reaches the caller unchanged, never as a stream error."""
@@ -301,6 +316,17 @@ class TestCozeWorkflowStream:
         ]
         assert all(s._record is final._record for s in seen)  # one shared record: no copy per event
         assert [s.complete for s in seen] == [False] * len(events)
+        assert {s.logid for s in seen} == {LOGID}
+
+    async def test_snapshot_before_an_interrupt_is_not_waiting(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """Each snapshot shows the interrupt only once it has arrived, even read after the run."""
+        stream_route.mock(return_value=golden_stream(INTERRUPT))
+        seen: list[WorkflowProgress] = []
+        final = await workflow_progress(coze_client, seen.append, workflow_id="wf")
+        assert [s.waiting for s in seen] == [False, True]
+        assert (len(seen[0].interrupts), len(final.interrupts)) == (0, 1)
 
 
 class TestCozeWorkflowRunHistory:
@@ -379,7 +405,11 @@ class TestCozeWorkflowUntilDone:
             golden(SUCCESS)["data"][0]["output"],
         )
         assert result.response.logid == LOGID
-        assert request_json(start.calls.last.request)["is_async"] is True
+        assert request_json(start.calls.last.request) == {
+            "workflow_id": sample_workflow_id,
+            "parameters": {"city": "Paris"},
+            "is_async": True,
+        }
         assert history.call_count == 2
         assert recorded_sleeps == [2.0]
 
@@ -403,6 +433,8 @@ class TestCozeWorkflowUntilDone:
                 coze_client, coze_calls, poll_policy, workflow_id=sample_workflow_id, parameters={}
             )
         assert caught.value.execute_id == sample_execute_id
+        assert caught.value.target == f"workflow {sample_execute_id}"
+        assert caught.value.reason == "still running after 5 s"
         assert f"execute_id={sample_execute_id}" in str(caught.value)
         assert not caught.value.retryable  # the deadline has passed: another attempt cannot meet it
         # t=0 read, sleep 2, read, sleep 2, read; one more sleep would end past the 5 s deadline.
@@ -417,6 +449,10 @@ class TestCozeWorkflowUntilDone:
         coze_router.post("/v1/workflow/run").mock(
             return_value=golden_response("workflows/run_async_without_execute_id.json")
         )
-        with pytest.raises(CozeMalformedResponseError, match="no execute_id") as caught:
+        with pytest.raises(CozeMalformedResponseError) as caught:
             await workflow_until_done(coze_client, coze_calls, poll_policy, workflow_id="wf", parameters={})
+        assert (caught.value.target, caught.value.detail) == (
+            "POST /v1/workflow/run",
+            "async run returned no execute_id",
+        )
         assert caught.value.logid == LOGID
