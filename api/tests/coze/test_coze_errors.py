@@ -253,12 +253,14 @@ class TestCozeErrorsNetwork:
 
     @pytest.mark.parametrize(
         ("failure", "expected"),
+        # Factories, not instances: a raised exception keeps its traceback, and with it the frames of
+        # the test that raised it, so a shared instance would carry one test's state into the next.
         [
-            (httpx.ConnectError("connection refused"), CozeNetworkError),
-            (httpx.ConnectTimeout("connect timed out"), CozeTimeoutError),
-            (httpx.ReadTimeout("read timed out"), CozeTimeoutError),
-            (httpx.RemoteProtocolError("peer closed connection"), CozeNetworkError),
-            (httpx.ReadError("connection reset by peer"), CozeNetworkError),
+            (partial(httpx.ConnectError, "connection refused"), CozeNetworkError),
+            (partial(httpx.ConnectTimeout, "connect timed out"), CozeTimeoutError),
+            (partial(httpx.ReadTimeout, "read timed out"), CozeTimeoutError),
+            (partial(httpx.RemoteProtocolError, "peer closed connection"), CozeNetworkError),
+            (partial(httpx.ReadError, "connection reset by peer"), CozeNetworkError),
         ],
         ids=["connect-error", "connect-timeout", "read-timeout", "protocol-error", "reset"],
     )
@@ -268,17 +270,18 @@ class TestCozeErrorsNetwork:
         coze_calls: CozeCalls,
         coze_router: respx.MockRouter,
         sample_bot_id: str,
-        failure: httpx.TransportError,
+        failure: Callable[[], httpx.TransportError],
         expected: type[CozeNetworkError],
     ) -> None:
         """The error class, method and path are right, and the raw httpx error is kept as the cause."""
-        route = coze_router.get(RETRIEVE).mock(side_effect=failure)
+        sent = failure()
+        route = coze_router.get(RETRIEVE).mock(side_effect=sent)
         error = await _retrieve(coze_client, coze_calls, sample_bot_id)
         assert type(error) is expected
         assert isinstance(error, CozeNetworkError)
         assert error.target == f"GET {RETRIEVE}?bot_id={sample_bot_id}"
-        assert isinstance(error.__cause__, type(failure))
-        assert type(failure).__name__ in error.reason
+        assert error.__cause__ is sent
+        assert type(sent).__name__ in error.reason
         assert error.execute_id is None
         assert str(error) == f"{error.target} failed: {error.reason}"  # nothing to resume for a read
         assert route.call_count == 3, "reads are retried up to the configured attempts"
@@ -331,21 +334,23 @@ class TestCozeErrorsBodyShapes:
 
     @pytest.mark.parametrize(
         "failure",
+        # Factories: the validation error is raised and caught, and its traceback stays with the instance.
         [
-            _validation_error(),
-            TypeError("'NoneType' object is not subscriptable"),
-            KeyError("data"),
-            IndexError("list index out of range"),
-            ValueError("not a valid value"),
+            _validation_error,
+            partial(TypeError, "'NoneType' object is not subscriptable"),
+            partial(KeyError, "data"),
+            partial(IndexError, "list index out of range"),
+            partial(ValueError, "not a valid value"),
         ],
-        ids=lambda failure: type(failure).__name__,
+        ids=["ValidationError", "TypeError", "KeyError", "IndexError", "ValueError"],
     )
-    def test_shape_error_is_a_malformed_response(self, failure: Exception) -> None:
+    def test_shape_error_is_a_malformed_response(self, failure: Callable[[], Exception]) -> None:
         """Every kind of shape failure is a malformed-response error naming the request, with the logid."""
-        error = translate(failure, _exchange(200))
+        raised = failure()
+        error = translate(raised, _exchange(200))
         assert type(error) is CozeMalformedResponseError
         assert (error.target, error.logid) == (f"GET {RETRIEVE}", LOGID)
-        assert error.detail.startswith(f"{type(failure).__name__}: ")
+        assert error.detail.startswith(f"{type(raised).__name__}: ")
 
     @pytest.mark.parametrize(
         ("status", "expected"),

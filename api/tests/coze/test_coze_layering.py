@@ -8,6 +8,7 @@ there is still a circle for a reader.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import coze_integration
@@ -52,8 +53,11 @@ def _imported(source: str) -> set[str]:
     return found
 
 
-def _modules() -> dict[str, set[str]]:
-    return {path.stem: _imported(path.read_text(encoding="utf-8")) for path in sorted(PACKAGE_DIR.glob("*.py"))}
+@functools.cache  # the package does not change during a run; every test reads the same graph
+def _modules() -> dict[str, frozenset[str]]:
+    return {
+        path.stem: frozenset(_imported(path.read_text(encoding="utf-8"))) for path in sorted(PACKAGE_DIR.glob("*.py"))
+    }
 
 
 class TestCozePackageLayering:

@@ -51,11 +51,13 @@ class TestCozeRetriesReads:
     @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "transient",
+        # Factories, not instances: a raised exception keeps its traceback, and with it the frames of
+        # the test that raised it, so a shared instance would carry one test's state into the next.
         [
-            httpx.ConnectError("connection refused"),
-            httpx.ReadTimeout("read timed out"),
-            golden_response("errors/internal_5000.json", status=500),
-            httpx.Response(502, text="<html>502 Bad Gateway</html>", headers={"x-tt-logid": LOGID}),
+            partial(httpx.ConnectError, "connection refused"),
+            partial(httpx.ReadTimeout, "read timed out"),
+            partial(golden_response, "errors/internal_5000.json", status=500),
+            partial(httpx.Response, 502, text="<html>502 Bad Gateway</html>", headers={"x-tt-logid": LOGID}),
         ],
         ids=["connect-error", "read-timeout", "code-5000", "html-502"],
     )
@@ -66,10 +68,10 @@ class TestCozeRetriesReads:
         coze_router: respx.MockRouter,
         recorded_sleeps: list[float],
         sample_bot_id: str,
-        transient: Any,
+        transient: Callable[[], Any],
     ) -> None:
         """Two transient failures, then success: the bot arrives after two backoff delays."""
-        route = coze_router.get(RETRIEVE).mock(side_effect=[transient, transient, golden_response(BOT)])
+        route = coze_router.get(RETRIEVE).mock(side_effect=[transient(), transient(), golden_response(BOT)])
         bot = await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
         assert bot.bot_id == sample_bot_id
         assert bot.response.logid == LOGID
@@ -223,7 +225,11 @@ class TestCozeRetriesWrites:
     )
     @pytest.mark.parametrize(
         "failure",
-        [httpx.ReadTimeout("read timed out"), golden_response("errors/internal_5000.json", status=503)],
+        # Factories, as for the transient failures above.
+        [
+            partial(httpx.ReadTimeout, "read timed out"),
+            partial(golden_response, "errors/internal_5000.json", status=503),
+        ],
         ids=["timeout", "server-error"],
     )
     async def test_write_is_sent_once(
@@ -236,10 +242,10 @@ class TestCozeRetriesWrites:
         path: str,
         call: Callable[[AnyCoze], Any],
         success: httpx.Response,
-        failure: Any,
+        failure: Callable[[], Any],
     ) -> None:
         """A failed write raises on its single attempt, even though a retry would have succeeded."""
-        route = coze_router.route(method=method, path=path).mock(side_effect=[failure, success])
+        route = coze_router.route(method=method, path=path).mock(side_effect=[failure(), success])
         with pytest.raises(CozeIntegrationError) as caught:
             await write(coze_client, coze_calls, call(coze_client))
         assert caught.value.retryable

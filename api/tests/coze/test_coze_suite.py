@@ -9,8 +9,10 @@ and tests marked ``parity`` may use the dispatch.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+import pytest
 
 COZE_TESTS = Path(__file__).parent
 STEPS = COZE_TESTS / "steps"
@@ -53,9 +55,15 @@ def _tests(tree: ast.Module) -> Iterator[tuple[Test, set[str]]]:
                     yield item, cls | _mark_names(item.decorator_list)
 
 
-def _parsed(paths: Iterator[Path]) -> Iterator[tuple[str, ast.Module]]:
+@pytest.fixture(scope="module")
+def trees() -> dict[Path, ast.Module]:
+    """Every Python file of the Coze suite, parsed once for the checks below and let go after them."""
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in COZE_TESTS.rglob("*.py")}
+
+
+def _parsed(trees: dict[Path, ast.Module], paths: Iterable[Path]) -> Iterator[tuple[str, ast.Module]]:
     for path in sorted(paths):
-        yield str(path.relative_to(COZE_TESTS)), ast.parse(path.read_text(encoding="utf-8"))
+        yield str(path.relative_to(COZE_TESTS)), trees[path]
 
 
 def _dispatch_imported(tree: ast.Module) -> set[str]:
@@ -70,12 +78,12 @@ def _dispatch_imported(tree: ast.Module) -> set[str]:
 class TestCozeSuitePlainTests:
     """Async tests are async because they await."""
 
-    def test_tests_that_await_nothing_are_plain(self) -> None:
+    def test_tests_that_await_nothing_are_plain(self, trees: dict[Path, ast.Module]) -> None:
         """No ``async def`` test lacks an ``await``, ``async for`` or ``async with``."""
         awaiting = (ast.Await, ast.AsyncFor, ast.AsyncWith)
         pointless = [
             f"{name}:{test.lineno} {test.name}"
-            for name, tree in _parsed(COZE_TESTS.rglob("test_*.py"))
+            for name, tree in _parsed(trees, COZE_TESTS.rglob("test_*.py"))
             for test, _ in _tests(tree)
             if isinstance(test, ast.AsyncFunctionDef) and not any(isinstance(n, awaiting) for n in ast.walk(test))
         ]
@@ -85,19 +93,19 @@ class TestCozeSuitePlainTests:
 class TestCozeSuiteParityDispatch:
     """The dispatch serves step definitions and ``parity`` tests only."""
 
-    def test_only_test_and_step_modules_import_the_dispatch(self) -> None:
+    def test_only_test_and_step_modules_import_the_dispatch(self, trees: dict[Path, ast.Module]) -> None:
         """Fixtures and helpers outside ``steps/`` (conftest, the wire helper) never dispatch on the client kind."""
         importers = [
             name
-            for name, tree in _parsed(COZE_TESTS.rglob("*.py"))
+            for name, tree in _parsed(trees, COZE_TESTS.rglob("*.py"))
             if _dispatch_imported(tree) and not (Path(name).name.startswith("test_") or Path(name).parts[0] == "steps")
         ]
         assert importers == []
 
-    def test_unit_tests_using_the_dispatch_are_parity_tests(self) -> None:
+    def test_unit_tests_using_the_dispatch_are_parity_tests(self, trees: dict[Path, ast.Module]) -> None:
         """A unit test that calls a dispatch helper runs for both clients, so it carries ``parity``."""
         offenders = []
-        for name, tree in _parsed(COZE_TESTS.glob("test_*.py")):
+        for name, tree in _parsed(trees, COZE_TESTS.glob("test_*.py")):
             dispatch = _dispatch_imported(tree)
             for test, marks in _tests(tree):
                 used = {node.id for node in ast.walk(test) if isinstance(node, ast.Name)} & dispatch

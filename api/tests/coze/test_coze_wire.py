@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -102,19 +104,22 @@ class TestCozeWireDisagreementMarker:
 
     @pytest.mark.parametrize(
         ("named", "broken"),
+        # Factories, not instances: a raised exception keeps its traceback, and with it the frames of
+        # the test that raised it.
         [
-            (AssertionError, NameError("name 'golden_nme' is not defined")),
-            (AssertionError, KeyError("no route for GET /v1/bots")),
-            (Exception, KeyError("a subclass of the named type is not it")),
+            (AssertionError, partial(NameError, "name 'golden_nme' is not defined")),
+            (AssertionError, partial(KeyError, "no route for GET /v1/bots")),
+            (Exception, partial(KeyError, "a subclass of the named type is not it")),
         ],
         ids=["typo", "route-mismatch", "subclass"],
     )
-    def test_any_other_exception_errors(self, named: type[Exception], broken: Exception) -> None:
+    def test_any_other_exception_errors(self, named: type[Exception], broken: Callable[[], Exception]) -> None:
         """A typo or a route mismatch (any other exception type) escapes, so the xfail cannot hide it."""
+        raised = broken()
 
         @_disagreement("rejects something", named)
         async def broken_test() -> None:
-            raise broken
+            raise raised
 
-        with pytest.raises(type(broken)):
+        with pytest.raises(type(raised)):
             asyncio.run(broken_test())

@@ -173,20 +173,22 @@ def _old_versions(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @when("a client factory checks the installed SDK versions", target_fixture="version_errors")
-def _factories_check(mock_settings: CozeSettings) -> list[CozeVersionConflictError]:
-    errors = []
+def _factories_check(mock_settings: CozeSettings) -> list[str]:
+    messages = []
     for kind in ("sync", "async"):
         with pytest.raises(CozeVersionConflictError) as caught:
             build_client(kind, mock_settings)
-        errors.append(caught.value)
-    return errors
+        # The message, not the error: pytest-bdd keeps a target fixture's value for the rest of the
+        # session, and the error's traceback would keep every frame of this scenario with it.
+        messages.append(str(caught.value))
+    return messages
 
 
 @then("a version conflict error names each package with the version found and the range required")
-def _conflict_named(version_errors: list[CozeVersionConflictError]) -> None:
-    for error in version_errors:
-        assert "cozepy 0.19.0 is installed but coze_integration supports cozepy<0.21,>=0.20" in str(error)
-        assert "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28" in str(error)
+def _conflict_named(version_errors: list[str]) -> None:
+    for message in version_errors:
+        assert "cozepy 0.19.0 is installed but coze_integration supports cozepy<0.21,>=0.20" in message
+        assert "httpx 0.27.2 is installed but coze_integration supports httpx<0.29,>=0.28" in message
 
 
 # --- EC-4: rate limiting -------------------------------------------------------------------------
