@@ -7,7 +7,12 @@ autoloaded plugins included) and the same heavy imports (pytest, pytest-bdd, res
 ``conftest.py``). What the suite costs above that floor is what its own fixtures, steps and tests
 cost. Usage:
 
-    uv run python scripts/benchmark.py [--rounds 7]
+    uv run python scripts/benchmark.py [--rounds 7] [--wire-floor]
+
+``--wire-floor`` also times as many minimal wire tests, with the suite's own conftests: each
+serves one golden answer on one respx route, makes one cozepy call (both client kinds) and checks
+the typed result, the logid and the request the server saw. That is the cheapest test the suite's
+quality bar allows, so its ratio shows how much of the target the bar itself takes.
 
 Both sides run with bytecode compiled (a warm-up run writes it). Each round runs the floor and the
 suite back to back and measures the CPU time (user + system) of each run, which other jobs on a
@@ -49,6 +54,31 @@ import pytest_bdd  # noqa: E402
 import respx  # noqa: E402
 '''
 
+WIRE_CONFTEST = '''"""The suite's own guards and fixtures, so each minimal test runs as a suite test does."""
+
+pytest_plugins = ["tests.conftest", "tests.coze.conftest"]
+'''
+WIRE_MODULE = '''"""Minimal wire tests: one route, one cozepy call, the typed result, the logid and the request."""
+
+import pytest
+
+from tests.coze.parity import resolve
+from tests.coze.wire import LOGID, golden_response
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity]
+'''
+WIRE_TEST = """
+
+async def test_{n}(coze_client, coze_router, sample_bot_id, mock_coze_api_token):
+    answer = golden_response("bots/get_online_info_ok.json")
+    route = coze_router.get("/v1/bot/get_online_info").mock(return_value=answer)
+    bot = await resolve(coze_client.bots.retrieve(bot_id=sample_bot_id))
+    assert (bot.bot_id, bot.response.logid) == (sample_bot_id, LOGID)
+    request = route.calls.last.request
+    assert request.url.params["bot_id"] == sample_bot_id
+    assert request.headers["Authorization"] == "Bearer " + mock_coze_api_token
+"""
+
 # Both sides compile and cache bytecode, whatever the calling shell says.
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
@@ -74,41 +104,69 @@ def collected_modules() -> Counter[str]:
     return Counter(line.split("::")[0] for line in output.splitlines() if "::" in line)
 
 
+def _write_project(directory: Path, conftest: str, **extra: object) -> None:
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    options = {key: value for key, value in options.items() if key not in SUITE_ONLY} | extra
+    settings = "".join(f"{key} = {json.dumps(value)}\n" for key, value in options.items())
+    (directory / "pyproject.toml").write_text(f"[tool.pytest.ini_options]\n{settings}", encoding="utf-8")
+    (directory / "conftest.py").write_text(conftest, encoding="utf-8")
+
+
 def write_floor(directory: Path, modules: Counter[str]) -> None:
     """A project of trivial tests, one module per suite module with as many tests, under the suite's options."""
-    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
-    settings = "".join(f"{key} = {json.dumps(value)}\n" for key, value in options.items() if key not in SUITE_ONLY)
-    (directory / "pyproject.toml").write_text(f"[tool.pytest.ini_options]\n{settings}", encoding="utf-8")
-    (directory / "conftest.py").write_text(FLOOR_CONFTEST, encoding="utf-8")
+    _write_project(directory, FLOOR_CONFTEST)
     for index, count in enumerate(modules.values()):
         tests = "".join(f"\n\ndef test_{n}():\n    assert {n} == {n}\n" for n in range(count))
         (directory / f"test_floor_{index}.py").write_text(f'"""Trivial tests."""{tests}', encoding="utf-8")
+
+
+def write_wire_floor(directory: Path, modules: Counter[str]) -> None:
+    """As many minimal wire tests as the suite has tests, in as many modules; each runs for both clients."""
+    _write_project(directory, WIRE_CONFTEST, pythonpath=[str(ROOT / "api")])
+    functions = sum(modules.values()) // 2
+    for index in range(len(modules)):
+        count = functions // len(modules) + (index < functions % len(modules))
+        tests = "".join(WIRE_TEST.format(n=n) for n in range(count))
+        (directory / f"test_wire_{index}.py").write_text(WIRE_MODULE + tests, encoding="utf-8")
 
 
 def main() -> int:
     """Print the suite/floor ratio and the cost per test; exit 1 above the target."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median counts")
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--wire-floor", action="store_true", help="also time as many minimal wire tests")
+    arguments = parser.parse_args()
+    rounds = arguments.rounds
     modules = collected_modules()
     tests = sum(modules.values())
-    with tempfile.TemporaryDirectory(prefix="coze-floor-") as tmp:
-        floor_dir = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="coze-floor-") as floor_tmp, tempfile.TemporaryDirectory() as wire_tmp:
+        floor_dir, wire_dir = Path(floor_tmp), Path(wire_tmp)
         write_floor(floor_dir, modules)
-        _, output = _run(PYTEST, floor_dir)  # the warm-up runs compile bytecode on both sides
-        if f"{tests} passed" not in output:
-            sys.exit(f"the floor ran something else than {tests} tests:\n{output}")
-        _run(PYTEST, ROOT)
-        floors, suites = [], []
+        projects = {"floor": floor_dir, "suite": ROOT}
+        if arguments.wire_floor:
+            write_wire_floor(wire_dir, modules)
+            projects["wire"] = wire_dir
+        expected = {"floor": tests, "wire": tests // 2 * 2}  # a wire test runs twice, once per client
+        for name, directory in projects.items():  # the warm-up runs compile bytecode on every side
+            _, output = _run(PYTEST, directory)
+            if name in expected and f"{expected[name]} passed" not in output:
+                sys.exit(f"the {name} floor ran something else than {expected[name]} tests:\n{output}")
+        times: dict[str, list[float]] = {name: [] for name in projects}
         for _ in range(rounds):
-            floors.append(_run(PYTEST, floor_dir)[0])
-            suites.append(_run(PYTEST, ROOT)[0])
+            for name, directory in projects.items():
+                times[name].append(_run(PYTEST, directory)[0])
+    floors, suites = times["floor"], times["suite"]
     ratio = statistics.median(s / f for s, f in zip(suites, floors, strict=True))
     floor, suite = statistics.median(floors), statistics.median(suites)
     print(f"pytest floor  {floor * 1000:7.0f} ms  ({tests} trivial tests in {len(modules)} modules)")
     print(f"whole suite   {suite * 1000:7.0f} ms  ({tests} tests)")
     print(f"ratio         {ratio:7.2f} x  (target at most {TARGET}x; median of {rounds} rounds)")
     print(f"per test      {suite / tests * 1000:7.2f} ms  ({(suite - floor) / tests * 1000:.2f} ms above the floor)")
+    if arguments.wire_floor:
+        wires = times["wire"]
+        wire_ratio = statistics.median(w / f for w, f in zip(wires, floors, strict=True))
+        wire, count = statistics.median(wires), expected["wire"]
+        print(f"wire floor    {wire * 1000:7.0f} ms  ({count} minimal wire tests: {wire_ratio:.2f} x the pytest floor)")
     return 0 if ratio <= TARGET else 1
 
 
