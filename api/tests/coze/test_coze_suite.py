@@ -1,9 +1,10 @@
-"""The suite's own rules, checked over its source: plain tests stay plain, parity dispatch stays with parity.
+"""The suite's own rules: plain tests stay plain, parity dispatch stays with parity, raised errors die with their test.
 
 A unit test that awaits nothing is a plain ``def``: an ``async def`` would only make a reader look
 for the await. The sync/async dispatch of ``tests.coze.parity`` exists so one text drives both
 clients; a test of one client calls the project's function directly, so only step definitions
-and tests marked ``parity`` may use the dispatch.
+and tests marked ``parity`` may use the dispatch. A parametrized exception is a factory: a raised
+instance keeps the frames of every test that raised it.
 """
 
 from __future__ import annotations
@@ -126,3 +127,23 @@ class TestCozeSuiteParityDispatch:
         [(test, marks)] = list(_tests(tree))
         assert (test.name, marks) == ("test_a", {"asyncio", "covers", "parity", "golden"})
         assert _dispatch_imported(tree) == {"read"}
+
+
+def _exceptions_in(value: object) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_exceptions_in(item) for item in value)
+    return isinstance(value, BaseException)
+
+
+class TestCozeSuiteRaisedExceptions:
+    """Nothing a test raises outlives it."""
+
+    def test_no_parameter_is_an_exception_instance(self, request: pytest.FixtureRequest) -> None:
+        """Parametrized exceptions are factories: a shared instance keeps the frames of every test that raised it."""
+        instances = [
+            f"{item.nodeid}: {name}"
+            for item in request.session.items
+            for name, value in getattr(getattr(item, "callspec", None), "params", {}).items()
+            if _exceptions_in(value)
+        ]
+        assert instances == []
