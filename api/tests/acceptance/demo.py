@@ -398,8 +398,9 @@ def run_demo(pytester: pytest.Pytester) -> DemoRun:
     index = load_index(pytester.path / "wire" / "index.toml")
     report = build_report(parse_spec(SPEC), features, results, measured, pytester.path, index)
     exit_code = int(recorded.ret or 0)
-    # pytest-bdd's step registry keeps the demo's step functions for the rest of the process, and
-    # through their module the inner run's configuration and this recorder: drop the hook calls it
-    # holds (every item, report and traceback of the inner run), now that the results are built.
+    # The modules the inner run imported keep its configuration alive for the rest of the process
+    # (their loader is its assertion-rewriting hook, and pytest-bdd's step registry keeps the demo's
+    # step module), and with it this recorder: drop the hook calls it holds, with their reports and
+    # tracebacks, now that the results are built.
     recorded.clear()
     return DemoRun(pytester.path, exit_code, results, report, features, relay.results)

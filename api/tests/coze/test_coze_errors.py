@@ -334,7 +334,8 @@ class TestCozeErrorsBodyShapes:
 
     @pytest.mark.parametrize(
         "failure",
-        # Factories: the validation error is raised and caught, and its traceback stays with the instance.
+        # Factories, as the suite's rule asks (test_coze_suite.py): the validation error is made by
+        # raising it, and an instance shared by tests would keep that traceback and its frames.
         [
             _validation_error,
             partial(TypeError, "'NoneType' object is not subscriptable"),

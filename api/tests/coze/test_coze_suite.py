@@ -10,8 +10,11 @@ instance keeps the frames of every test that raised it.
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -130,20 +133,49 @@ class TestCozeSuiteParityDispatch:
 
 
 def _exceptions_in(value: object) -> bool:
-    if isinstance(value, list | tuple):
+    """Whether ``value`` is an exception instance or holds one (in a tuple, list, ``pytest.param`` or dict)."""
+    if isinstance(value, dict):
+        return any(_exceptions_in(item) for item in value.values())
+    if isinstance(value, list | tuple):  # pytest.param is a tuple of values, marks and id
         return any(_exceptions_in(item) for item in value)
     return isinstance(value, BaseException)
+
+
+def _parametrize_values(module: ModuleType) -> Iterator[tuple[str, object]]:
+    """The argument values of every ``parametrize`` mark of a test module, on its module, classes and tests."""
+    holders: list[tuple[str, object]] = [(module.__name__, module)]
+    for name, value in vars(module).items():
+        if isinstance(value, type) and name.startswith("Test"):
+            holders.append((name, value))
+            tests = [(f"{name}.{test}", method) for test, method in vars(value).items() if test.startswith("test")]
+            holders.extend(tests)
+        elif callable(value) and name.startswith("test"):
+            holders.append((name, value))
+    for where, holder in holders:
+        marks = getattr(holder, "pytestmark", [])
+        for mark in marks if isinstance(marks, list) else [marks]:
+            if isinstance(mark, pytest.Mark) and mark.name == "parametrize":
+                yield where, mark.kwargs.get("argvalues", mark.args[1:2])
 
 
 class TestCozeSuiteRaisedExceptions:
     """Nothing a test raises outlives it."""
 
-    def test_no_parameter_is_an_exception_instance(self, request: pytest.FixtureRequest) -> None:
+    def test_no_parameter_is_an_exception_instance(self) -> None:
         """Parametrized exceptions are factories: a shared instance keeps the frames of every test that raised it."""
+        # Every unit-test module, imported if this run did not collect it, so a partial run checks them all.
+        modules = [importlib.import_module(f"tests.coze.{path.stem}") for path in sorted(COZE_TESTS.glob("test_*.py"))]
         instances = [
-            f"{item.nodeid}: {name}"
-            for item in request.session.items
-            for name, value in getattr(getattr(item, "callspec", None), "params", {}).items()
-            if _exceptions_in(value)
+            f"{module.__name__}: {where}"
+            for module in modules
+            for where, values in _parametrize_values(module)
+            if _exceptions_in(values)
         ]
         assert instances == []
+
+    def test_the_check_sees_exception_instances(self) -> None:
+        """Instances are found wherever a parameter can hold them; classes and factories are not instances."""
+        assert _exceptions_in([(AssertionError, KeyError("x"))])
+        assert _exceptions_in([pytest.param(KeyError("x"), id="k")])
+        assert _exceptions_in([{"error": KeyError("x")}])
+        assert not _exceptions_in([(AssertionError, partial(KeyError, "x")), KeyError])
