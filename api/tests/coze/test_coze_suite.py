@@ -154,6 +154,8 @@ def _parametrize_values(module: ModuleType) -> Iterator[tuple[str, object]]:
     for where, holder in holders:
         marks = getattr(holder, "pytestmark", [])
         for mark in marks if isinstance(marks, list) else [marks]:
+            # A decorator stores a Mark; a ``pytestmark`` assignment holds MarkDecorators.
+            mark = mark.mark if isinstance(mark, pytest.MarkDecorator) else mark
             if isinstance(mark, pytest.Mark) and mark.name == "parametrize":
                 yield where, mark.kwargs.get("argvalues", mark.args[1:2])
 
@@ -179,3 +181,24 @@ class TestCozeSuiteRaisedExceptions:
         assert _exceptions_in([pytest.param(KeyError("x"), id="k")])
         assert _exceptions_in([{"error": KeyError("x")}])
         assert not _exceptions_in([(AssertionError, partial(KeyError, "x")), KeyError])
+
+    def test_the_check_sees_every_parametrize_mark(self) -> None:
+        """Marks on the module (``pytestmark``), on a class and on its tests, and on a plain test are all read."""
+        module = ModuleType("tests.coze.test_example")
+        module.pytestmark = [pytest.mark.asyncio, pytest.mark.parametrize("a", [1])]  # type: ignore[attr-defined]
+
+        @pytest.mark.parametrize("b", [2])
+        class TestExample:
+            @pytest.mark.parametrize("c", [3])
+            def test_c(self) -> None: ...
+
+        @pytest.mark.parametrize("d", [4])
+        def test_d() -> None: ...
+
+        module.TestExample, module.test_d = TestExample, test_d  # type: ignore[attr-defined]
+        assert dict(_parametrize_values(module)) == {
+            "tests.coze.test_example": ([1],),
+            "TestExample": ([2],),
+            "TestExample.test_c": ([3],),
+            "test_d": ([4],),
+        }
