@@ -81,7 +81,7 @@ async def test_{n}(coze_client, coze_router, sample_bot_id, mock_coze_api_token)
     assert request.headers["Authorization"] == "Bearer " + mock_coze_api_token
 """
 
-# Both sides compile and cache bytecode, whatever the calling shell says.
+# Every project compiles and caches bytecode, whatever the calling shell says.
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 

@@ -253,8 +253,7 @@ class TestCozeErrorsNetwork:
 
     @pytest.mark.parametrize(
         ("failure", "expected"),
-        # Factories, not instances: a raised exception keeps its traceback, and with it the frames of
-        # the test that raised it, so a shared instance would carry one test's state into the next.
+        # Factories, not instances (the rule in test_coze_suite.py): a raised instance keeps its test's frames.
         [
             (partial(httpx.ConnectError, "connection refused"), CozeNetworkError),
             (partial(httpx.ConnectTimeout, "connect timed out"), CozeTimeoutError),
@@ -334,8 +333,7 @@ class TestCozeErrorsBodyShapes:
 
     @pytest.mark.parametrize(
         "failure",
-        # Factories, as the suite's rule asks (test_coze_suite.py): the validation error is made by
-        # raising it, and an instance shared by tests would keep that traceback and its frames.
+        # Factories, not instances (the rule in test_coze_suite.py): a raised instance keeps its test's frames.
         [
             _validation_error,
             partial(TypeError, "'NoneType' object is not subscriptable"),

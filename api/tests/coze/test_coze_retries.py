@@ -51,8 +51,7 @@ class TestCozeRetriesReads:
     @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "transient",
-        # Factories, not instances: a raised exception keeps its traceback, and with it the frames of
-        # the test that raised it, so a shared instance would carry one test's state into the next.
+        # Factories, not instances (the rule in test_coze_suite.py): a raised instance keeps its test's frames.
         [
             partial(httpx.ConnectError, "connection refused"),
             partial(httpx.ReadTimeout, "read timed out"),
@@ -225,7 +224,7 @@ class TestCozeRetriesWrites:
     )
     @pytest.mark.parametrize(
         "failure",
-        # Factories, as for the transient failures above.
+        # Factories, not instances (the rule in test_coze_suite.py): a raised instance keeps its test's frames.
         [
             partial(httpx.ReadTimeout, "read timed out"),
             partial(golden_response, "errors/internal_5000.json", status=503),

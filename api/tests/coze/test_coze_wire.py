@@ -104,8 +104,7 @@ class TestCozeWireDisagreementMarker:
 
     @pytest.mark.parametrize(
         ("named", "broken"),
-        # Factories, not instances: a raised exception keeps its traceback, and with it the frames of
-        # the test that raised it.
+        # Factories, not instances (the rule in test_coze_suite.py): a raised instance keeps its test's frames.
         [
             (AssertionError, partial(NameError, "name 'golden_nme' is not defined")),
             (AssertionError, partial(KeyError, "no route for GET /v1/bots")),
