@@ -4,8 +4,9 @@ Installs both from the npm registry (pinned) into a scratch folder outside the r
 
 1. a green run (``coze-acceptance --alluredir``): Allure's summary must show no failed or broken
    result and as many results as ``cucumber.json`` has scenario runs, under the same names (a
-   parity scenario's two runs say their client); cucumber-html-reporter must count every
-   scenario as passed;
+   parity scenario's two runs say their client), and its tree grouped by epic, feature and story
+   must hold one group per story; cucumber-html-reporter must count every scenario as passed;
+   ``junit.xml`` must name each parity run after its client;
 2. a run with a deliberately failing step (a plugin that fails every step of one acceptance
    scenario): both tools must count every scenario of it as failed.
 
@@ -25,6 +26,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
@@ -74,12 +76,26 @@ def acceptance_run(scratch: Path, name: str, args: list[str], env: dict[str, str
     return allure_results, report
 
 
-def allure_summary(tools: Path, allure_results: Path, out: Path) -> dict[str, int]:
-    """Allure's own counts of the run: ``allure generate`` and the report's ``summary.json``."""
-    if run([str(tools / "node_modules" / ".bin" / "allure"), "generate", str(allure_results), "-o", str(out)]) != 0:
+def allure_report(tools: Path, allure_results: Path, out: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Allure's own counts of the run, and of each top group of its tree grouped as the Behaviors view.
+
+    ``allure generate`` with the tree grouped by ``epic``, ``feature`` and ``story`` (Allure 3's
+    default groups by file); the counts are the report's ``summary.json``, the groups its tree
+    widget. A result without an epic would sit at the root, outside every group.
+    """
+    config = out.parent / "allurerc.json"
+    options = {"groupBy": ["epic", "feature", "story"]}
+    config.write_text(json.dumps({"output": str(out), "plugins": {"awesome": {"options": options}}}), encoding="utf-8")
+    allure = str(tools / "node_modules" / ".bin" / "allure")
+    if run([allure, "generate", "--config", str(config), str(allure_results)]) != 0:
         sys.exit("allure generate failed")
     stats: dict[str, int] = json.loads((out / "summary.json").read_text(encoding="utf-8"))["stats"]
-    return stats
+    tree = json.loads((out / "widgets" / "tree.json").read_text(encoding="utf-8"))
+    groups = {
+        tree["groupsById"][g]["name"]: tree["groupsById"][g]["statistic"]["total"] for g in tree["root"]["groups"]
+    }
+    groups[""] = len(tree["root"].get("leaves", []))
+    return stats, groups
 
 
 def cucumber_report_counts(tools: Path, cucumber_json: Path, out: Path) -> dict[str, int]:
@@ -102,6 +118,33 @@ def scenario_names(cucumber_json: Path) -> Counter[str]:
     return Counter(element["name"] for feature in features for element in feature["elements"])
 
 
+def story_ids(cucumber_json: Path) -> set[str]:
+    """The stories of the scenario runs in the Cucumber export (its features' ``@story:`` tags)."""
+    features = json.loads(cucumber_json.read_text(encoding="utf-8"))
+    return {
+        tag["name"].split(":", 1)[1]
+        for feature in features
+        if feature["elements"]
+        for tag in feature["tags"]
+        if tag["name"].startswith("@story:")
+    }
+
+
+def junit_names_say_the_client(junit_xml: Path) -> bool:
+    """Each JUnit case of a parity run ends its name with its client, and no two cases share a name."""
+    cases = ET.parse(junit_xml).getroot().iter("testcase")
+    named = [
+        (case.get("classname"), case.get("name") or "", {p.get("name"): p.get("value") for p in case.iter("property")})
+        for case in cases
+    ]
+    clients = [(name, props["client"]) for _, name, props in named if props.get("client")]
+    return (
+        bool(clients)
+        and all(name.endswith(f"[{client}]") for name, client in clients)
+        and len({(c, n) for c, n, _ in named}) == len(named)
+    )
+
+
 def allure_names(allure_results: Path) -> Counter[str]:
     """The name of every test result Allure will read."""
     return Counter(
@@ -120,7 +163,7 @@ def check_run(tools: Path, allure_results: Path, report: Path, expected: str, pr
     """Both tools must count every scenario run of the export with the ``expected`` status (passed or failed)."""
     names = scenario_names(report / "cucumber.json")
     total = sum(names.values())
-    stats = allure_summary(tools, allure_results, allure_results.parent / "allure-report")
+    stats, epics = allure_report(tools, allure_results, allure_results.parent / "allure-report")
     counts = cucumber_report_counts(tools, report / "cucumber.json", allure_results.parent / "cucumber-report.html")
     label = f"{allure_results.parent.name}: "
     check(problems, total > 0, label + f"cucumber.json holds {total} scenario runs")
@@ -140,6 +183,17 @@ def check_run(tools: Path, allure_results: Path, report: Path, expected: str, pr
         problems,
         counts[expected] == total and not any(others.values()),
         label + f"cucumber-html-reporter: all {expected}: {counts}",
+    )
+    stories = {name.split(" ", 1)[0] for name in epics if name}
+    check(
+        problems,
+        epics.pop("") == 0 and sum(epics.values()) == total and stories == story_ids(report / "cucumber.json"),
+        label + f"Allure's tree by epic, feature and story has one group per story: {sorted(epics)}",
+    )
+    check(
+        problems,
+        junit_names_say_the_client(report / "junit.xml"),
+        label + "junit.xml names each parity run after its client",
     )
 
 
