@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 
 from coze_acceptance.documents import load_features
-from coze_acceptance.exports import cucumber, junit, write_exports
+from coze_acceptance.exports import allure_labels, cucumber, junit, write_exports
 from coze_acceptance.results import Results
 from tests.acceptance.demo import DemoRun, write_demo
 
@@ -132,6 +132,33 @@ class TestExportsJunit:
         files = write_exports(demo.features, demo.results, 0.5, tmp_path)
         assert [f.name for f in files] == ["cucumber.json", "junit.xml"]
         assert ET.parse(tmp_path / "junit.xml").getroot().tag == "testsuites"
+
+
+class TestExportsAllureLabels:
+    """The labels Allure's Behaviors view groups a scenario by."""
+
+    def test_story_feature_file_acceptance_and_requirements(self) -> None:
+        """Epic is story and feature name, feature the file, story the acceptance id, tags the requirements."""
+        facts = {
+            "feature_file": "features/us3_bot_operations.feature",
+            "tags": ["acceptance:US3-AS1", "fr:FR-006", "fr:FR-012", "parity", "priority:P3", "story:US3"],
+        }
+        assert allure_labels("Bot Operations Testing", facts) == {
+            "epic": ["US3 Bot Operations Testing"],
+            "feature": ["us3_bot_operations.feature"],
+            "story": ["US3-AS1"],
+            "tag": ["FR-006", "FR-012"],
+        }
+
+    def test_without_story_or_acceptance_id(self) -> None:
+        """A feature without a story tag is its own epic; a scenario without an acceptance id has no story."""
+        facts = {"feature_file": "features/extra.feature", "tags": ["fr:FR-004"]}
+        assert allure_labels("Extra", facts) == {
+            "epic": ["Extra"],
+            "feature": ["extra.feature"],
+            "story": [],
+            "tag": ["FR-004"],
+        }
 
 
 # A parity scenario for the Allure run, with a fixture that takes one parameter per client as the

@@ -201,7 +201,6 @@ def mark_for_allure(item: pytest.Function, feature_name: str, facts: dict[str, A
     import allure  # installed with allure-pytest-bdd, which ``--alluredir`` needs anyway
 
     # allure's decorators are untyped: label() returns a pytest mark, title() a function decorator.
-
     for label_type, values in allure_labels(feature_name, facts).items():
         if values:
             item.add_marker(allure.label(label_type, *values))  # type: ignore[no-untyped-call]
