@@ -5,6 +5,10 @@
   worker's scenarios are in it (the controller's merged results are the source).
 - ``junit.xml``: one test case per scenario run and unit test, with its story, acceptance id and
   requirements as ``<property>`` elements, for CI test tabs.
+- Allure results are allure-pytest-bdd's; :func:`mark_for_allure` gives each scenario the labels
+  Allure's Behaviors view groups by (story, feature file, acceptance id) and its requirements.
+
+In all three, a parity scenario's two runs are named after their client: ``… [sync]``, ``… [async]``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from coze_acceptance.documents import FeatureDoc, ScenarioDoc
 from coze_acceptance.results import FAILING, Results, Run
@@ -25,6 +31,17 @@ _NANOSECONDS = 1_000_000_000
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def run_name(scenario: str, kind: str | None) -> str:
+    """A scenario run's name: a parity scenario's run says its client, ``… [sync]`` or ``… [async]``."""
+    return f"{scenario} [{kind}]" if kind else scenario
+
+
+def _tag_values(tags: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The ``key:value`` tags of a scenario (but ``fr``) by key, and its requirement ids."""
+    keyed = {tag.split(":", 1)[0]: tag.split(":", 1)[1] for tag in tags if ":" in tag and not tag.startswith("fr:")}
+    return keyed, [tag.split(":", 1)[1] for tag in tags if tag.startswith("fr:")]
 
 
 def _tags(tags: tuple[str, ...]) -> list[dict[str, str]]:
@@ -60,7 +77,7 @@ def _element(feature_id: str, scenario: ScenarioDoc, run: Run) -> dict[str, Any]
         "id": f"{feature_id};{_slug(scenario.name)}" + (f";{kind}" if kind else ""),
         "keyword": "Scenario",
         "type": "scenario",
-        "name": scenario.name,
+        "name": run_name(scenario.name, kind),
         "description": "",
         "line": scenario.line,
         "tags": _tags(scenario.tags),
@@ -128,13 +145,12 @@ def junit(results: Results, duration_seconds: float) -> ET.ElementTree[ET.Elemen
     suite = ET.SubElement(suites, "testsuite", name="coze-acceptance", time=f"{duration_seconds:.3f}")
     failures = skipped = 0
     for run in results.scenario_runs.values():
-        tags = [str(tag) for tag in run.facts.get("tags", [])]
-        value = {tag.split(":", 1)[0]: tag.split(":", 1)[1] for tag in tags if ":" in tag and not tag.startswith("fr:")}
+        value, requirements = _tag_values([str(tag) for tag in run.facts.get("tags", [])])
         properties = {
             "story": value.get("story", ""),
             "priority": value.get("priority", ""),
             "acceptance": value.get("acceptance", ""),
-            "requirements": ",".join(tag.split(":", 1)[1] for tag in tags if tag.startswith("fr:")),
+            "requirements": ",".join(requirements),
             "feature": f"{run.facts.get('feature_file')}: {run.facts.get('scenario')}",
             "client": str(run.facts.get("kind") or ""),
         }
@@ -158,3 +174,37 @@ def write_exports(features: list[FeatureDoc], results: Results, duration_seconds
     cucumber_file.write_text(json.dumps(cucumber(features, results), indent=2) + "\n", encoding="utf-8")
     junit(results, duration_seconds).write(junit_file, encoding="utf-8", xml_declaration=True)
     return [cucumber_file, junit_file]
+
+
+def allure_labels(feature_name: str, facts: dict[str, Any]) -> dict[str, list[str]]:
+    """A scenario's labels for Allure's Behaviors view: epic, feature, story, and its requirements as tags.
+
+    The epic is the user story (``US3 Bot Operations Testing``), the feature its feature file, the
+    story the spec's acceptance id (none for a scenario without one).
+    """
+    value, requirements = _tag_values([str(tag) for tag in facts["tags"]])
+    return {
+        "epic": [f"{value['story']} {feature_name}" if "story" in value else feature_name],
+        "feature": [Path(str(facts["feature_file"])).name],
+        "story": [value["acceptance"]] if "acceptance" in value else [],
+        "tag": requirements,
+    }
+
+
+def mark_for_allure(item: pytest.Function, feature_name: str, facts: dict[str, Any]) -> None:
+    """Give a scenario test its Allure labels and, for a parity scenario, a name with its client.
+
+    Through allure's own decorators, which allure-pytest-bdd reads when the scenario starts: marks
+    on this test item, and a title on the scenario function that Allure fills in with the item's
+    ``coze_kind`` parameter. Call it only with allure-pytest-bdd writing results (``--alluredir``).
+    """
+    import allure  # installed with allure-pytest-bdd, which ``--alluredir`` needs anyway
+
+    # allure's decorators are untyped: label() returns a pytest mark, title() a function decorator.
+    for label_type, values in allure_labels(feature_name, facts).items():
+        if values:
+            item.add_marker(allure.label(label_type, *values))  # type: ignore[no-untyped-call]
+    if facts["kind"]:
+        # The title is a format string: braces in the scenario's name are text.
+        scenario = str(facts["scenario"]).replace("{", "{{").replace("}", "}}")
+        allure.title(run_name(scenario, "{coze_kind}"))(item.obj)  # type: ignore[no-untyped-call]

@@ -29,6 +29,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
 from coze_acceptance.evidence import EXCHANGES_KEY
+from coze_acceptance.exports import mark_for_allure
 from coze_acceptance.results import COVERS, FACTS_KEY, GOLDEN, PROPERTY, WORKER_OUTPUT, clean_message
 
 _STEP_STATE = pytest.StashKey[dict[str, Any]]()
@@ -191,6 +192,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if golden:
             report.user_properties.append((GOLDEN, golden))
     return report
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """With ``--alluredir``, label each scenario for Allure's Behaviors view and name its client."""
+    template = _template(item)
+    if isinstance(item, pytest.Function) and template is not None and item.config.getoption("allure_report_dir", None):
+        mark_for_allure(item, template.feature.name, scenario_facts(item, template))
 
 
 # --- session facts -------------------------------------------------------------------------------

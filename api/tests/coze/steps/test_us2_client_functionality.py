@@ -146,6 +146,8 @@ def _run_pytest(pytester: pytest.Pytester, pytest_config: dict[str, Any]) -> Nes
         *("-p", "no:randomly"),
         # No cache: the nested run leaves the project's --lf record alone and writes no cache folder.
         *("-p", "no:cacheprovider"),
+        # Allure's listeners are process-wide: a nested run must never start its own, whatever its options.
+        *("-p", "no:allure_pytest_bdd"),
         "-q",  # the outcomes come from the hook recorder; the header of plugin versions is not needed
     )
     reports = recorded.getreports("pytest_runtest_logreport")
