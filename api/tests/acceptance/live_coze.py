@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -95,3 +96,18 @@ class FakeCoze:
             text = self.drifted[name](text, request)
         content_type = "text/event-stream" if name.endswith(".sse") else "application/json"
         return Response(text, status=200, headers={"content-type": content_type, "x-tt-logid": LOGID})
+
+
+def live_environment(fake: FakeCoze, monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    """The variables a team sets to check the fake Coze: every id, and reads tried once (no retry sleeps)."""
+    for name, value in {
+        "COZE_API_TOKEN": token,
+        "COZE_API_BASE": fake.base,
+        "COZE_RETRY_ATTEMPTS": "1",
+        "COZE_LIVE_WORKSPACE_ID": WORKSPACE_ID,
+        "COZE_LIVE_BOT_ID": BOT_ID,
+        "COZE_LIVE_WORKFLOW_ID": WORKFLOW_ID,
+        "COZE_LIVE_EXECUTE_ID": EXECUTE_ID,
+        "COZE_LIVE_WORKFLOW_PARAMETERS": '{"city": "Paris"}',
+    }.items():
+        monkeypatch.setenv(name, value)

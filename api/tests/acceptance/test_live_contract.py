@@ -19,7 +19,7 @@ from werkzeug import Request
 from coze_acceptance.cli import main
 from coze_acceptance.live.command import LiveResult, run_check
 from coze_acceptance.live.inputs import read_inputs
-from tests.acceptance.live_coze import BOT_ID, EXECUTE_ID, WORKFLOW_ID, WORKSPACE_ID, Drifted, FakeCoze, json_change
+from tests.acceptance.live_coze import Drifted, FakeCoze, json_change, live_environment
 from tests.coze.real_socket.conftest import (  # noqa: F401  (the loopback server and its socket guard)
     _module_server,
     coze_server,
@@ -58,17 +58,7 @@ def fake_coze(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     server: HTTPServer = request.getfixturevalue("coze_server")
     fake = FakeCoze(server)
     monkeypatch.chdir(ROOT)
-    for name, value in {
-        "COZE_API_TOKEN": CANARY,
-        "COZE_API_BASE": fake.base,
-        "COZE_RETRY_ATTEMPTS": "1",
-        "COZE_LIVE_WORKSPACE_ID": WORKSPACE_ID,
-        "COZE_LIVE_BOT_ID": BOT_ID,
-        "COZE_LIVE_WORKFLOW_ID": WORKFLOW_ID,
-        "COZE_LIVE_EXECUTE_ID": EXECUTE_ID,
-        "COZE_LIVE_WORKFLOW_PARAMETERS": '{"city": "Paris"}',
-    }.items():
-        monkeypatch.setenv(name, value)
+    live_environment(fake, monkeypatch, CANARY)
     return fake
 
 
