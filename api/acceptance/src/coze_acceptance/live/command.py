@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +85,20 @@ def _caused_by_budget(exc: BaseException) -> bool:
     return False
 
 
+async def _attempt(run: Callable[[], Awaitable[str]], limit: int) -> tuple[str, str, str | None]:
+    """Run one step: its outcome, a summary or the error, and the logid of an answer it could not read."""
+    try:
+        return OK, await run(), None
+    except (CozeMalformedResponseError, CozeMalformedEventError) as exc:
+        return UNPARSABLE, str(exc), exc.logid
+    except Exception as exc:
+        if _caused_by_budget(exc):
+            return NOT_SENT, f"the request budget of {limit} was spent", None
+        if isinstance(exc, CozeIntegrationError):
+            return FAILED, str(exc), exc.logid
+        raise
+
+
 def _templates(catalogue: Catalogue, description: Description) -> list[str]:
     return list(dict.fromkeys([*catalogue.endpoints(), *description.operations, *STEMS]))
 
@@ -106,32 +121,21 @@ async def _run(
             result.steps.append(StepResult(step.name, step.write, SKIPPED if step.run is None else NOT_SENT, why))
             continue
         before = len(recorder.exchanges)
-        unparsable: Drift | None = None
-        try:
-            outcome, detail = OK, await step.run()
-        except (CozeMalformedResponseError, CozeMalformedEventError) as exc:
-            outcome, detail = UNPARSABLE, str(exc)
-            unparsable = Drift(
-                "", "(body)", UNPARSABLE, "a body cozepy and the runtime read", str(exc), PARSE, exc.logid
-            )
-        except Exception as exc:
-            if not (_caused_by_budget(exc) or isinstance(exc, CozeIntegrationError)):
-                raise
-            exhausted = _caused_by_budget(exc)
-            outcome = NOT_SENT if exhausted else FAILED
-            detail = f"the request budget of {limit} was spent" if exhausted else str(exc)
-        outcome_step = StepResult(step.name, step.write, outcome, detail)
+        outcome, detail, logid = await _attempt(step.run, limit)
+        exhausted = outcome == NOT_SENT
+        done = StepResult(step.name, step.write, outcome, detail)
         for exchange in recorder.exchanges[before:]:
-            operation = operation_of(exchange.method, exchange.path, templates)
-            checked = check_exchange(exchange, operation, catalogue, description)
-            outcome_step.exchanges.append((exchange, checked))
-            result.drifts += checked.drifts
-        if unparsable is not None:
-            last = outcome_step.exchanges[-1][1].operation if outcome_step.exchanges else step.name
-            result.drifts.append(
-                Drift(last, unparsable.path, UNPARSABLE, unparsable.expected, unparsable.found, PARSE, unparsable.logid)
+            checked = check_exchange(
+                exchange, operation_of(exchange.method, exchange.path, templates), catalogue, description
             )
-        result.steps.append(outcome_step)
+            done.exchanges.append((exchange, checked))
+            result.drifts += checked.drifts
+        if outcome == UNPARSABLE:  # check 3: named after the exchange cozepy or the runtime could not read
+            operation = done.exchanges[-1][1].operation if done.exchanges else step.name
+            result.drifts.append(
+                Drift(operation, "(body)", UNPARSABLE, "a body cozepy and the runtime read", detail, PARSE, logid)
+            )
+        result.steps.append(done)
     result.sent = recorder.sent
     result.drifts = merge(result.drifts)
     return result
