@@ -119,6 +119,19 @@ class TestLiveContractDocumentedWire:
         assert run["parameters"] == {"city": "Paris"}
         assert result.sent <= 30
 
+    def test_checks_see_the_wire_before_the_runtimes_repairs(self, fake_coze: FakeCoze, client_kind: str) -> None:
+        """A run answered without ``debug_url`` is checked as sent, while the runtime still reads it (its repair)."""
+        fake_coze.drifted["workflows/run_ok.json"] = lambda _text, _request: golden_text(
+            "workflows/run_without_debug_url.json"
+        )
+        result = run_check(read_inputs(), ROOT, client=client_kind, writes=True)
+        run = next(s for s in result.steps if s.name == "workflow run (blocking)")
+        assert run.outcome == "ok"
+        assert [json.loads(checked.text or "") for _, checked in run.exchanges] == [
+            golden("workflows/run_without_debug_url.json")
+        ]
+        assert result.drifts == []
+
     def test_command_prints_a_line_per_operation_and_writes_the_reports(
         self, fake_coze: FakeCoze, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
