@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from coze_acceptance import live
 from coze_acceptance.conformance import load_index
 from coze_acceptance.documents import FeatureDoc, load_features, load_spec
 from coze_acceptance.exports import write_exports
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--alluredir", type=Path, help="also write Allure results there (allure-pytest-bdd)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    live.add_options(parser)
     return parser
 
 
@@ -201,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run, report, and return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if live.requested(args):  # a check of a real Coze, not a test run
+        return live.main(parser, args)
     cwd = Path.cwd()
     try:
         root = project_root(cwd)
