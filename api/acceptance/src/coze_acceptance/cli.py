@@ -9,6 +9,7 @@ status is non-zero on any failed or undefined scenario, failed unit test or gate
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -82,7 +83,20 @@ def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> s
     terms = []
     if args.story:
         _check(args.story, _present(features, "story"), "--story")
-        terms.append(f"story(id={args.story!r})")
+        # A story fails when any test about one of its requirements fails: run those too, so that a
+        # story's run agrees with the full run.
+        requirements = sorted(
+            {
+                tag.split(":", 1)[1]
+                for f in features
+                if f.tag_value("story") == args.story
+                for s in f.scenarios
+                for tag in s.tags
+                if tag.startswith("fr:")
+            }
+        )
+        about = "".join(f" or fr(id={r!r}) or covers(id={r!r})" for r in requirements)
+        terms.append(f"(story(id={args.story!r}){about})" if about else f"story(id={args.story!r})")
     if args.priority:
         _check(args.priority, _present(features, "priority"), "--priority")
         terms.append(f"priority(id={args.priority!r})")
@@ -105,10 +119,45 @@ def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> s
     return " and ".join(terms) or None
 
 
+#: pytest options that change how a run is shown, never what runs: they alone do not make a run partial.
+_DISPLAY_OPTIONS = re.compile(r"-q+|-v+|-s|-l|--showlocals|--no-header|--full-trace|(--tb|--color|--durations)(=.*)?")
+#: Display options whose value may follow as the next argument.
+_DISPLAY_WITH_VALUE = frozenset({"--tb", "--color", "--durations"})
+#: The longest selection folder name; a longer one is cut and keeps a digest of the whole.
+_FOLDER_LIMIT = 60
+
+
+def pytest_selection(pytest_args: list[str]) -> list[str]:
+    """The arguments after ``--`` that choose what runs (``--lf``, ``-k bots``, node ids, ``-x``), not display ones."""
+    chosen: list[str] = []
+    skip_value = False
+    for arg in pytest_args:
+        if skip_value:
+            skip_value = False
+        elif _DISPLAY_OPTIONS.fullmatch(arg):
+            skip_value = arg in _DISPLAY_WITH_VALUE
+        else:
+            chosen.append(arg)
+    return chosen
+
+
+def selection_labels(args: argparse.Namespace) -> list[str]:
+    """What a partial run selected, as the reader typed it (``--story US2``, ``-- --lf``); empty for a full run."""
+    labels = [f"--{name} {value}" for name in ("story", "priority", "tag") if (value := getattr(args, name))]
+    chosen = pytest_selection(args.pytest_args)
+    return labels + ([f"-- {' '.join(chosen)}"] if chosen else [])
+
+
 def selection_folder(args: argparse.Namespace) -> str:
-    """The ``reports/`` subfolder of a partial run, e.g. ``story-US2`` or ``tag-fr-FR-013``."""
+    """The ``reports/`` subfolder of a partial run, e.g. ``story-US2``, ``tag-fr-FR-013`` or ``pytest-lf``."""
     parts = [f"{name}-{value}" for name in ("story", "priority", "tag") if (value := getattr(args, name))]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", "_".join(parts))
+    chosen = pytest_selection(args.pytest_args)
+    if chosen:
+        parts.append("pytest-" + "-".join(chosen))
+    folder = re.sub(r"[^A-Za-z0-9_]+", "-", "_".join(parts)).strip("-")
+    if len(folder) > _FOLDER_LIMIT:
+        folder = f"{folder[: _FOLDER_LIMIT - 9]}-{hashlib.sha256(folder.encode()).hexdigest()[:8]}"
+    return folder
 
 
 class _Counter:
@@ -126,6 +175,18 @@ class _Counter:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         self.collection_errors += int(report.failed)
+
+
+def seconds_since_process_start(proc: Path = Path("/proc")) -> float | None:
+    """Wall time since this process started, from Linux's ``/proc``; ``None`` where there is none."""
+    try:
+        # Field 22 of /proc/self/stat is the start time in clock ticks after boot; the fields
+        # after the command name (in parentheses, which may hold spaces) start at field 3.
+        ticks = int((proc / "self" / "stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float((proc / "uptime").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
 
 
 class ProjectError(Exception):
@@ -215,19 +276,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     exit_code = pytest.main(pytest_arguments(args, expression), plugins=[results, counter])
     duration = time.perf_counter() - start
+    # SC-003 reads as the wall time of the whole run, Python's start-up and the imports included.
+    wall = seconds_since_process_start() or duration
     if exit_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
         return int(exit_code)  # pytest has said what went wrong; a report of nothing would only add noise
     output.mkdir(parents=args.output is None, exist_ok=True)  # --output creates its final folder only
     coverage = write_coverage(output / COVERAGE_JSON) if args.coverage else None
     measured = Measurements(
-        duration_seconds=duration,
+        duration_seconds=wall,
         test_seconds=counter.seconds,
         parallel=bool(args.workers),
         tests_run=counter.ran,
         collection_errors=counter.collection_errors,
         coverage_percent=coverage,
         command=" ".join(["coze-acceptance", *(argv if argv is not None else sys.argv[1:])]),
-        selection=tuple(filter(None, [expression])),
+        selection=tuple(selection_labels(args)),
     )
     report = build_report(load_spec(SPEC), features, results, measured, root, load_index(WIRE_INDEX))
     write_reports(report, output)
