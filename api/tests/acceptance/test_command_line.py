@@ -12,6 +12,7 @@ import pytest
 from coze_acceptance.cli import (
     ProjectError,
     SelectionError,
+    allure_line,
     build_parser,
     coverage_line,
     main,
@@ -122,6 +123,45 @@ class TestCommandLineSelection:
         args = build_parser().parse_args(argv)
         assert selection_folder(args) == folder
         assert output_folder(args, ROOT, ROOT) == (ROOT / "reports" / folder if folder else ROOT / "reports")
+
+
+class TestCommandLineHints:
+    """A mistyped command line says how to write it."""
+
+    @pytest.mark.parametrize(
+        ("argv", "hint"),
+        [
+            (["-k", "chat", "--story", "US1"], "pytest options go after `--`: coze-acceptance --story US1 -- -k chat"),
+            (
+                ["--story", "US1", "--lf", "--", "-x"],
+                "pytest options go after `--`: coze-acceptance --story US1 -- --lf -x",
+            ),
+            (["--tag", "FR-013"], "--tag 'FR-013' needs its kind: did you mean --tag fr:FR-013?"),
+            (["--tag", "US2-AS1"], "did you mean --tag acceptance:US2-AS1?"),
+        ],
+        ids=["pytest-option-before-ours", "pytest-option-after-ours", "bare-requirement", "bare-acceptance-id"],
+    )
+    def test_usage_error_gives_the_right_command(
+        self, capsys: pytest.CaptureFixture[str], argv: list[str], hint: str
+    ) -> None:
+        """A pytest option before ``--`` or a tag without its kind is a usage error naming the command meant."""
+        with pytest.raises(SystemExit) as caught:
+            main(argv)
+        assert caught.value.code == 2
+        assert hint in capsys.readouterr().err
+
+    def test_alluredir_says_where_it_wrote(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The Allure line names the folder as an absolute path, with the command that shows it."""
+        monkeypatch.chdir(tmp_path)
+        assert allure_line(Path("allure")) == (
+            f"allure results: {tmp_path / 'allure'} (view them with: allure serve {tmp_path / 'allure'})"
+        )
+
+    def test_help_is_plain_text(self) -> None:
+        """``--help`` has no reStructuredText markup, and shows where pytest options go."""
+        text = build_parser().format_help()
+        assert "``" not in text
+        assert "coze-acceptance -- --lf" in text
 
 
 class TestCommandLinePartialRuns:

@@ -25,7 +25,7 @@ from coze_acceptance.exports import write_exports
 from coze_acceptance.render import terminal_table, write_reports
 from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import Results
-from coze_acceptance.tags import FLAGS, parse_tag
+from coze_acceptance.tags import FLAGS, KEYED, parse_tag
 
 TESTS_DIR = "api/tests"
 FEATURES_DIR = Path("features")
@@ -38,15 +38,43 @@ COVERAGE_FLOOR = 95.0
 COVERAGE_JSON = "coverage.json"
 
 
+EXAMPLES = """examples:
+  coze-acceptance                      every scenario and unit test; the report goes to reports/
+  coze-acceptance --story US3          one story, with the tests of its requirements (reports/story-US3/)
+  coze-acceptance --tag fr:FR-013      one requirement's scenarios and unit tests
+  coze-acceptance -- --lf              pytest options go after --: rerun the last failures (reports/pytest-lf/)
+"""
+
+
+def misplaced_options(argv: list[str], unknown: list[str], passed_on: list[str]) -> str:
+    """The hint for pytest options given before ``--``: the same command with them moved after it.
+
+    ``unknown`` are the options this command does not know, ``passed_on`` the plain words it would
+    hand to pytest (such as an option's value): both move behind ``--``, in the order given.
+    """
+    before = argv[: argv.index("--")] if "--" in argv else argv
+    ours = [arg for arg in before if arg not in unknown and arg not in passed_on]
+    theirs = [arg for arg in before if arg in unknown or arg in passed_on] + argv[len(before) + 1 :]
+    command = " ".join(["coze-acceptance", *ours, "--", *theirs])
+    return f"unrecognized arguments: {' '.join(unknown)}; pytest options go after `--`: {command}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line options."""
-    parser = argparse.ArgumentParser(prog="coze-acceptance", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="coze-acceptance",
+        description=(__doc__ or "").replace("``", ""),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--output",
         type=Path,
         help="report folder (default: reports/, or reports/<selection>/ for a partial run); its parent must exist",
     )
-    parser.add_argument("--story", help="only this story's scenarios, e.g. US2 or EDGE")
+    parser.add_argument(
+        "--story", help="only this story, e.g. US2 or EDGE: its scenarios and every test about its requirements"
+    )
     parser.add_argument("--priority", help="only scenarios of this priority, e.g. P3")
     parser.add_argument(
         "--tag", help="only tests with this tag, e.g. acceptance:US2-AS1, fr:FR-013 (scenarios and unit tests), parity"
@@ -106,6 +134,10 @@ def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> s
             tag = parse_tag(args.tag)
         except ValueError:
             tag = None
+        if tag is None:
+            guess = next((f"{key}:{args.tag}" for key, pattern in KEYED.items() if pattern.fullmatch(args.tag)), None)
+            if guess is not None:
+                raise SelectionError(f"--tag {args.tag!r} needs its kind: did you mean --tag {guess}?")
         if tag is not None and tag.marker in ("story", "priority"):
             _check(args.tag, [f"{tag.marker}:{v}" for v in _present(features, tag.marker)], "--tag")
         elif tag is None or (tag.marker == "acceptance" and args.tag not in acceptance):
@@ -258,10 +290,18 @@ def coverage_line(percent: float | None, path: Path) -> str:
     return f"coverage: {percent:.1f} % branch (gate {COVERAGE_FLOOR:g} %), per file in {path.resolve()}"
 
 
+def allure_line(folder: Path) -> str:
+    """The terminal's line saying where the Allure results went and how to view them."""
+    return f"allure results: {folder.resolve()} (view them with: allure serve {folder.resolve()})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, report, and return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(argv if argv is not None else sys.argv[1:])
+    args, unknown = parser.parse_known_args(given)
+    if unknown:
+        parser.error(misplaced_options(given, unknown, args.pytest_args))
     cwd = Path.cwd()
     try:
         root = project_root(cwd)
@@ -289,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tests_run=counter.ran,
         collection_errors=counter.collection_errors,
         coverage_percent=coverage,
-        command=" ".join(["coze-acceptance", *(argv if argv is not None else sys.argv[1:])]),
+        command=" ".join(["coze-acceptance", *given]),
         selection=tuple(selection_labels(args)),
     )
     report = build_report(load_spec(SPEC), features, results, measured, root, load_index(WIRE_INDEX))
@@ -302,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"        (with traceability.md, traceability.json, cucumber.json and junit.xml in {output.resolve()})")
     if args.coverage:
         print(coverage_line(coverage, output / COVERAGE_JSON))
+    if args.alluredir:
+        print(allure_line(args.alluredir))
     problems = []
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not report["summary"]["passed"]:
         problems.append("tests failed")
