@@ -19,7 +19,8 @@ import pytest
 from coze_acceptance.documents import DocumentError, parse_feature, parse_spec
 from coze_acceptance.evidence import BODY_LIMIT, exchange
 from coze_acceptance.gates import check_gates, run_time_gate
-from coze_acceptance.render import html, markdown, message_lines, terminal_table
+from coze_acceptance.render import failure_places, html, markdown, message_lines, summary_line, terminal_table
+from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import clean_message
 from tests.acceptance.demo import SPEC, DemoRun
 
@@ -116,6 +117,16 @@ class TestReportSteps:
         line = int(definition.rsplit(":", 1)[1])
         source = (demo.root / "test_demo_steps.py").read_text(encoding="utf-8").splitlines()
         assert source[line - 1] == '@when("the lists are compared")'
+
+    def test_failure_names_the_failing_line_too(self, demo: DemoRun) -> None:
+        """Besides the definition's first line, the failing step names the line of the assertion that failed."""
+        scenario = _scenario(demo.report, "Failing step")
+        path, line = scenario["failure_line"].rsplit(":", 1)
+        assert path == scenario["failure_definition"].rsplit(":", 1)[0]
+        source = (demo.root / path).read_text(encoding="utf-8").splitlines()
+        assert source[int(line) - 1] == "    assert [1, 2, 3] == [1, 2, 4]"
+        failure = next(f for f in demo.report["failures"] if f["name"] == "Failing step")
+        assert ("failed at", scenario["failure_line"]) in failure_places(failure)
 
     def test_message_keeps_lines_and_drops_pytest_hints(self, demo: DemoRun) -> None:
         """The assertion's explanation keeps its line breaks; pytest's "Use -v" hint is gone."""
@@ -223,6 +234,18 @@ class TestReportTerminal:
         _failure(report, FAILING_UNIT)["name"] = nodeid
         assert f"  FAIL unit test {nodeid} [FR-001]" in terminal_table(report).splitlines()
 
+    def test_long_strings_show_where_they_differ(self) -> None:
+        """Two long strings pytest cuts alike (``'{"day1":"Lou..."Versailles"}'``) get an excerpt where they differ."""
+        left = '{"day1":"Louvre","day2":"Orsay","day3":"Versailles"}'
+        right = '{"day1":"Louvre","day2":"Orsey","day3":"Versailles"}'
+        with pytest.raises(AssertionError) as caught:
+            assert left == right
+        message = clean_message(str(caught.value))
+        assert summary_line(message) == (
+            'assert \'{"day1":"Lou..."Versailles"}\' == \'{"day1":"Lou..."Versailles"}\' (first difference at '
+            'character 29: \'…re","day2":"Orsay","day3":"Ver…\' vs \'…re","day2":"Orsey","day3":"Ver…\')'
+        )
+
     @pytest.mark.parametrize(
         ("left", "right", "shown"),
         [
@@ -281,6 +304,35 @@ class TestReportRequirements:
         assert set(env["packages"]) >= {"cozepy", "pytest", "pytest-bdd"}
         assert {"commit", "dirty", "date", "command", "selection"} <= set(env)
         assert env["selection"] == ["everything"]
+
+
+class TestReportPartialRun:
+    """A partial run judges what it ran and says "not judged" or "not run in this selection" for the rest."""
+
+    def test_partial_report_makes_no_whole_suite_claims(self, demo: DemoRun) -> None:
+        """The demo's run read as ``-- --lf``: no unbound scenario, no unverified requirement, no run-time verdict."""
+        measured = Measurements(duration_seconds=9.0, tests_run=3, collection_errors=0, selection=("-- --lf",))
+        report = build_report(parse_spec(SPEC), demo.features, demo.results, measured, demo.root)
+        assert _scenario(report, "Nobody binds me")["status"] == "not run in this selection"
+        statuses = {g["name"]: g["status"] for g in report["gates"]}
+        assert {name for name, status in statuses.items() if status == "not judged"} == {
+            "unbound scenarios",
+            "unused step definitions",
+            "ambiguous steps",
+            "docstrings",
+            "test classes",
+            "run time",
+            "unverified requirements",
+        }
+        assert statuses["spec drift"] == "failed"  # it reads the files, which a selection does not change
+        assert "Partial run: -- --lf." in terminal_table(report)
+        criteria = {c["id"]: c["status"] for c in report["criteria"]}
+        assert criteria == {"SC-001": "not judged", "SC-003": "not judged", "SC-007": "not judged"}
+
+    def test_every_criterion_has_a_status(self, demo: DemoRun) -> None:
+        """Each success criterion says passed, failed, not judged (with why) or checked in CI."""
+        statuses = {c["id"]: (c["status"], bool(c["note"])) for c in demo.report["criteria"]}
+        assert statuses == {"SC-001": ("passed", False), "SC-003": ("passed", False), "SC-007": ("failed", True)}
 
 
 class TestReportGates:
