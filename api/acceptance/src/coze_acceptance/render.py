@@ -239,7 +239,8 @@ def _md_heading(key: str) -> list[str]:
 
 def _summary(report: dict[str, Any]) -> str:
     summary = report["summary"]
-    gates = "passed" if summary["gates_passed"] else "FAILED"
+    failed = [g["name"] for g in report["gates"] if g["status"] == "failed"]
+    gates = f"FAILED ({', '.join(failed)})" if failed else "passed"
     return (
         f"{summary['scenario_runs']} scenario runs, {summary['tests_run']} tests; {summary['duration_seconds']} s "
         f"of wall time (the tests' own time: {summary['test_seconds']} s); gates {gates}."
@@ -371,6 +372,7 @@ details.section>summary{font-size:1.5em;font-weight:700;margin-top:2.2rem;border
 .hidden{display:none}
 nav.toc ul{display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;list-style:none}
 dl.legend{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:.4rem 0}dl.legend dd{margin:0}
+@media (max-width:40rem){dl.legend{grid-template-columns:1fr}dl.legend dd{margin:0 0 .4rem .5rem}}
 table.steps td:not(:first-child),table.steps th:not(:first-child){white-space:nowrap;width:1%}
 table.stories th,table.stories td:not(.failing){overflow-wrap:normal}
 table.stories .title{min-width:8rem}table.stories .failing{min-width:12rem}
@@ -471,7 +473,12 @@ def _scenario_html(story: dict[str, Any], s: dict[str, Any]) -> str:
     failing = s["status"] in ("failed", "undefined")
     opened = s["status"] in FAILING or (s["verbatim"] or "matches") != "matches"
     body = [f"<p class='muted'>{escape(s['location'])}"]
-    body.append(f" · spec text {_badge(s['verbatim'])}</p>" if s["verbatim"] else "</p>")
+    if s["verbatim"]:
+        # The badge says matches, DIFFERS or MISSING; what differs follows as text, free to wrap.
+        outcome, _, detail = s["verbatim"].partition(": ")
+        body.append(f" · spec text {_badge(outcome)} {escape(detail)}</p>")
+    else:
+        body.append("</p>")
     if failing:
         body.append(
             _failure_box(
