@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.acceptance.demo import INI as DEMO_INI
+
 SPEC = """\
 ### User Story 1 - SDK Installation and Configuration (Priority: P1)
 
@@ -65,19 +67,8 @@ CONFTEST = """\
 from coze_acceptance.tags import pytest_bdd_apply_tag, pytest_itemcollected
 """
 
-INI = """\
-[pytest]
-addopts = --strict-markers --disable-plugin-autoload -p pytest_bdd.plugin -p cacheprovider --import-mode=importlib
-bdd_features_base_dir = features
-markers =
-    story(id): story
-    priority(id): priority
-    acceptance(id): acceptance scenario
-    fr(id): requirement
-    parity: both clients
-    covers(*ids): requirements
-    golden(file): the golden wire file a contract test checks
-"""
+#: The demo's settings, with pytest's cache kept: ``--lf`` needs it.
+INI = DEMO_INI.replace("-p no:cacheprovider", "-p cacheprovider")
 
 FILES = {
     "docs/spec.md": SPEC,

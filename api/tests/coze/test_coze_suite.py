@@ -38,13 +38,17 @@ def _mark_names(nodes: list[ast.expr]) -> set[str]:
     }
 
 
-def _module_marks(tree: ast.Module) -> set[str]:
-    values = [
+def _pytestmark(tree: ast.Module) -> list[ast.expr]:
+    """The values assigned to the module's ``pytestmark``."""
+    return [
         node.value
         for node in tree.body
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
     ]
-    return _mark_names(values)
+
+
+def _module_marks(tree: ast.Module) -> set[str]:
+    return _mark_names(_pytestmark(tree))
 
 
 def _tests(tree: ast.Module) -> Iterator[tuple[Test, set[str]]]:
@@ -205,13 +209,15 @@ class TestCozeSuiteRaisedExceptions:
         }
 
 
+#: Client initialisation and configuration, synchronous (FR-004) and asynchronous (FR-005) alike.
+CLIENT_SETUP = r"\b(init\b|initiali[sz]|configur|construct|factor|build|base[ _]?url|settings)"
 #: What each requirement is about, as words a test about it has in its class or docstring (all of a
 #: tuple's patterns must appear). FR-002, FR-018 and FR-019 are gates of the report, not unit tests.
 SUBJECTS: dict[str, tuple[str, ...]] = {
     "FR-001": (r"\b(dependenc|pyproject|install|version|import|pin|packag)",),
     "FR-003": (r"\bfixture",),
-    "FR-004": (r"\b(init\b|initiali[sz]|configur|construct|factor|build|base[ _]?url|settings)",),
-    "FR-005": (r"\b(init\b|initiali[sz]|configur|construct|factor|build|base[ _]?url|settings)",),
+    "FR-004": (CLIENT_SETUP,),
+    "FR-005": (CLIENT_SETUP,),
     "FR-006": (r"\b(bots?|workspaces?)\b",),
     "FR-007": (r"\b(chats?|messages?)\b",),
     "FR-008": (r"\bconversations?\b",),
@@ -261,13 +267,7 @@ def _covers(nodes: list[ast.expr]) -> set[str]:
 
 def _covered(tree: ast.Module) -> Iterator[tuple[str, Test, str, set[str]]]:
     """Every test: its class name, what it says it is about (class and test names, docstrings), its ``covers``."""
-    module = _covers(
-        [
-            n.value
-            for n in tree.body
-            if isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
-        ]
-    )
+    module = _covers(_pytestmark(tree))
     for node in tree.body:
         if isinstance(node, Test) and node.name.startswith("test"):
             yield "", node, f"{node.name} {ast.get_docstring(node) or ''}", module | _covers(node.decorator_list)
