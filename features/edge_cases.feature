@@ -95,14 +95,14 @@ Feature: Edge cases
     Then the first page's bots arrive before a rate-limit error carrying the second page's logid
     And the second page was requested 3 times with page_index 2, 1 second apart
 
-  @fr:FR-009 @fr:FR-017 @parity
+  @fr:FR-009 @parity
   Scenario: A streamed workflow's result is the End node's output joined from all its chunks
     Given a workflow stream whose End node sends its output in several chunks, then Done
     When the backend consumes the workflow stream
     Then the run is complete and its output is every End-node chunk joined in node_seq_id order
     And the result carries the debug URL sent with Done and the logid
 
-  @fr:FR-009 @fr:FR-017 @parity
+  @fr:FR-009 @parity
   Scenario: A workflow stream that sends an Error event fails with the error's code and the progress so far
     Given a workflow stream that sends an Error event after the End node's first chunk
     When the backend consumes the workflow stream
@@ -116,14 +116,14 @@ Feature: Edge cases
     Then the run is waiting, not complete, and has no output
     And the result carries the interrupt's event ID and type needed to resume the run
 
-  @fr:FR-009 @fr:FR-017 @parity
+  @fr:FR-009 @parity
   Scenario: A workflow stream that closes before Done is reported as interrupted
     Given a workflow stream whose connection closes cleanly after two End-node chunks, before Done
     When the backend consumes the workflow stream
     Then a stream-interrupted error says the stream ended before Done
     And the error keeps every message received so far and the logid
 
-  @fr:FR-009 @fr:FR-017 @parity
+  @fr:FR-009 @parity
   Scenario: A blocking workflow run with an empty output has finished
     Given a blocking workflow run that Coze answers with code 0, an empty output and an execute ID
     When the backend runs the workflow in blocking mode

@@ -6,7 +6,7 @@ Feature: Workflow Operations Testing
 
   Independent Test: Can be tested via workflow-specific test suite validating workflow execution modes (blocking/streaming), result retrieval, and log filtering with mocked API responses.
 
-  @acceptance:US5-AS1 @fr:FR-009 @fr:FR-012 @fr:FR-017 @parity
+  @acceptance:US5-AS1 @fr:FR-009 @fr:FR-012 @parity
   Scenario: A blocking workflow run returns its status and output
     Given workflow ID and inputs
     When executing workflow in blocking mode
@@ -18,7 +18,7 @@ Feature: Workflow Operations Testing
     When executing workflow in streaming mode
     Then streams workflow progress and results incrementally
 
-  @acceptance:US5-AS3 @fr:FR-010 @fr:FR-017 @parity
+  @acceptance:US5-AS3 @fr:FR-010 @parity
   Scenario: Retrieving the results of a workflow run
     Given workflow run ID
     When retrieving workflow results

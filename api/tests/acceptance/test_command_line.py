@@ -12,6 +12,7 @@ import pytest
 from coze_acceptance.cli import (
     ProjectError,
     SelectionError,
+    allure_line,
     build_parser,
     coverage_line,
     main,
@@ -20,14 +21,25 @@ from coze_acceptance.cli import (
     project_root,
     pytest_arguments,
     selection_folder,
+    selection_labels,
     write_coverage,
 )
 from coze_acceptance.documents import FeatureDoc, load_features
 from tests.acceptance.demo import write_demo
+from tests.acceptance.project import write_project
 
 ROOT = Path(__file__).resolve().parents[3]
 
 pytest_plugins = ["pytester"]
+
+#: ``--story US2``: its scenarios, and every scenario and unit test about the requirements they verify.
+US2 = (
+    "(story(id='US2')"
+    + "".join(
+        f" or fr(id={r!r}) or covers(id={r!r})" for r in ("FR-003", "FR-004", "FR-005", "FR-011", "FR-013", "FR-015")
+    )
+    + ")"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +55,8 @@ class TestCommandLineSelection:
         ("argv", "expression"),
         [
             ([], None),
-            (["--story", "US2"], "story(id='US2')"),
-            (["--story", "US2", "--priority", "P2"], "story(id='US2') and priority(id='P2')"),
+            (["--story", "US2"], US2),
+            (["--story", "US2", "--priority", "P2"], f"{US2} and priority(id='P2')"),
             (["--tag", "acceptance:US2-AS1"], "acceptance(id='US2-AS1')"),
             (["--tag", "fr:FR-013"], "(fr(id='FR-013') or covers(id='FR-013'))"),
             (["--tag", "parity"], "parity"),
@@ -111,6 +123,96 @@ class TestCommandLineSelection:
         args = build_parser().parse_args(argv)
         assert selection_folder(args) == folder
         assert output_folder(args, ROOT, ROOT) == (ROOT / "reports" / folder if folder else ROOT / "reports")
+
+
+class TestCommandLineHints:
+    """A mistyped command line says how to write it."""
+
+    @pytest.mark.parametrize(
+        ("argv", "hint"),
+        [
+            (["-k", "chat", "--story", "US1"], "pytest options go after `--`: coze-acceptance --story US1 -- -k chat"),
+            (
+                ["--story", "US1", "--lf", "--", "-x"],
+                "pytest options go after `--`: coze-acceptance --story US1 -- --lf -x",
+            ),
+            (["--tag", "FR-013"], "--tag 'FR-013' needs its kind: did you mean --tag fr:FR-013?"),
+            (["--tag", "US2-AS1"], "did you mean --tag acceptance:US2-AS1?"),
+        ],
+        ids=["pytest-option-before-ours", "pytest-option-after-ours", "bare-requirement", "bare-acceptance-id"],
+    )
+    def test_usage_error_gives_the_right_command(
+        self, capsys: pytest.CaptureFixture[str], argv: list[str], hint: str
+    ) -> None:
+        """A pytest option before ``--`` or a tag without its kind is a usage error naming the command meant."""
+        with pytest.raises(SystemExit) as caught:
+            main(argv)
+        assert caught.value.code == 2
+        assert hint in capsys.readouterr().err
+
+    def test_alluredir_says_where_it_wrote(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The Allure line names the folder as an absolute path, with the command that shows it."""
+        monkeypatch.chdir(tmp_path)
+        assert allure_line(Path("allure")) == (
+            f"allure results: {tmp_path / 'allure'} (view them with Allure 3: allure generate {tmp_path / 'allure'} && allure open)"
+        )
+
+    def test_help_is_plain_text(self) -> None:
+        """``--help`` has no reStructuredText markup, and shows where pytest options go."""
+        text = build_parser().format_help()
+        assert "``" not in text
+        assert "coze-acceptance -- --lf" in text
+
+
+class TestCommandLinePartialRuns:
+    """A selection after ``--`` is a partial run: its own folder, its own header, no false verdicts."""
+
+    @pytest.mark.parametrize(
+        ("argv", "folder", "labels"),
+        [
+            (["--", "--lf"], "pytest-lf", ["-- --lf"]),
+            (["--", "-k", "bots"], "pytest-k-bots", ["-- -k bots"]),
+            (["--", "-x", "-v", "--tb", "short"], "pytest-x", ["-- -x"]),
+            (["--story", "US2", "--", "--ff"], "story-US2_pytest-ff", ["--story US2", "-- --ff"]),
+            (["--", "-q", "--tb=short", "--durations", "5"], "", []),
+        ],
+        ids=["last-failed", "keyword", "stop-at-first", "story-and-failed-first", "display-only"],
+    )
+    def test_selection_after_dashes_is_partial(self, argv: list[str], folder: str, labels: list[str]) -> None:
+        """``--lf``, ``-k``, ``-x`` and ``--ff`` make a partial run; options that only change the display do not."""
+        args = build_parser().parse_args(argv)
+        assert (selection_folder(args), selection_labels(args)) == (folder, labels)
+        assert output_folder(args, ROOT, ROOT) == (ROOT / "reports" / folder if folder else ROOT / "reports")
+
+    def test_long_node_id_folder_is_cut_with_a_digest(self) -> None:
+        """A node id makes a folder name of at most 60 characters that still tells two selections apart."""
+        one, two = (
+            selection_folder(build_parser().parse_args(["--", f"api/tests/coze/test_coze_workflows.py::TestCoze{n}"]))
+            for n in ("WorkflowStream::test_output_is_joined", "WorkflowStream::test_output_is_kept")
+        )
+        assert one.startswith("pytest-api-tests-coze-test_coze_workflows-py-Test")
+        assert (len(one), len(two)) == (60, 60)
+        assert one != two
+
+    @pytest.mark.report_e2e
+    def test_last_failed_rerun_leaves_the_full_report_alone(
+        self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """After a failing run, ``-- --lf`` writes to reports/pytest-lf/; the full report stays byte for byte."""
+        write_project(pytester.path)
+        monkeypatch.chdir(pytester.path)
+        assert main([]) == 1
+        full = {p.name: p.read_bytes() for p in (pytester.path / "reports").iterdir() if p.is_file()}
+        assert main(["--", "--lf"]) == 1
+        out = capsys.readouterr().out
+        assert {p.name: p.read_bytes() for p in (pytester.path / "reports").iterdir() if p.is_file()} == full
+        partial = json.loads((pytester.path / "reports" / "pytest-lf" / "traceability.json").read_text("utf-8"))
+        assert partial["selection"] == ["-- --lf"]
+        assert [g["name"] for g in partial["gates"] if g["status"] == "failed"] == []
+        statuses = {s["name"]: s["status"] for story in partial["stories"] for s in story["scenarios"]}
+        assert statuses == {"Declared": "not run in this selection", "Breaks": "failed"}
+        assert "gates: all passed" in out
+        assert "Partial run: -- --lf." in out
 
 
 class TestCommandLinePaths:

@@ -19,7 +19,8 @@ import pytest
 from coze_acceptance.documents import DocumentError, parse_feature, parse_spec
 from coze_acceptance.evidence import BODY_LIMIT, exchange
 from coze_acceptance.gates import check_gates, run_time_gate
-from coze_acceptance.render import html, markdown, message_lines, terminal_table
+from coze_acceptance.render import failure_places, html, markdown, message_lines, summary_line, terminal_table
+from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import clean_message
 from tests.acceptance.demo import SPEC, DemoRun
 
@@ -117,6 +118,16 @@ class TestReportSteps:
         source = (demo.root / "test_demo_steps.py").read_text(encoding="utf-8").splitlines()
         assert source[line - 1] == '@when("the lists are compared")'
 
+    def test_failure_names_the_failing_line_too(self, demo: DemoRun) -> None:
+        """Besides the definition's first line, the failing step names the line of the assertion that failed."""
+        scenario = _scenario(demo.report, "Failing step")
+        path, line = scenario["failure_line"].rsplit(":", 1)
+        assert path == scenario["failure_definition"].rsplit(":", 1)[0]
+        source = (demo.root / path).read_text(encoding="utf-8").splitlines()
+        assert source[int(line) - 1] == "    assert [1, 2, 3] == [1, 2, 4]"
+        failure = next(f for f in demo.report["failures"] if f["name"] == "Failing step")
+        assert ("failed at", scenario["failure_line"]) in failure_places(failure)
+
     def test_message_keeps_lines_and_drops_pytest_hints(self, demo: DemoRun) -> None:
         """The assertion's explanation keeps its line breaks; pytest's "Use -v" hint is gone."""
         reason = _scenario(demo.report, "Failing step")["reason"]
@@ -130,15 +141,24 @@ class TestReportSteps:
         assert clean_message(text) == "assert a == b\n  \n  At index 0 diff"
 
 
+def _failure(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(f for f in report["failures"] if f["name"] == name)
+
+
 class TestReportFailingUnitTests:
     """A failing unit test counts against its requirements and their stories, everywhere."""
 
     def test_story_with_failing_unit_test_is_not_green(self, demo: DemoRun) -> None:
-        """The failing test verifies FR-001, which US1 scenarios verify: US1 fails and names it."""
+        """The failing test verifies FR-001, which US1 scenarios verify: US1 fails, and the failure names US1."""
         story = _story(demo.report, "US1")
         assert story["status"] == "failed"
-        [failing] = story["failing_tests"]
-        assert (failing["nodeid"], failing["requirements"]) == (FAILING_UNIT, ["FR-001"])
+        failing = _failure(demo.report, FAILING_UNIT)
+        assert {"anchor": failing["anchor"], "how": "via FR-001"} in story["failures"]
+        assert (failing["kind"], failing["requirements"], failing["stories"]) == (
+            "unit test",
+            ["FR-001"],
+            [{"id": "US1", "how": "via FR-001"}],
+        )
         assert failing["location"] == "test_coze_demo.py:12"
         assert "assert 'cozepy>=0.20' == 'cozepy>=0.19'" in failing["reason"]
 
@@ -161,24 +181,27 @@ class TestReportFailingUnitTests:
             assert "test_coze_demo.py:12" in text, name
             assert "cozepy>=0.20" in text, name
 
-    def test_terminal_story_line_says_fail_with_ids(self, demo: DemoRun) -> None:
-        """Each story line says PASS or FAIL in 80 columns; under it its failing scenarios, then its unit tests."""
+    def test_terminal_lists_each_failure_once_with_its_stories(self, demo: DemoRun) -> None:
+        """Each story line says PASS or FAIL in 80 columns; each failure follows once, naming the stories it affects."""
         lines = terminal_table(demo.report).splitlines()
         table = lines[:2] + [line for line in lines if re.match(r"(US\d|EDGE) ", line)]
         assert [line.split()[:3] for line in table[2:]] == [["US1", "P1", "FAIL"], ["US2", "P2", "FAIL"]]
         assert max(len(line) for line in table) <= 80
-        assert "      FAIL (scenarios Bare async step, US1-AS2, Failing step)" in lines
-        assert f"      FAIL via FR-001: unit test {FAILING_UNIT}" in lines
-        assert "      FAIL (scenario US2-AS1)" in lines
-        assert sum("unbound:" in line for line in lines) == 2  # the unbound scenario and the footnote
+        index = lines.index(f"  FAIL unit test {FAILING_UNIT} [FR-001]")
+        assert lines[index + 1] == "    affects US1 (via FR-001)"
+        assert lines.index("  FAIL scenario US1-AS2 [FR-001]") >= 0
+        assert lines[lines.index("  FAIL scenario US2-AS1") + 1] == "    affects US2 (its scenario)"
+        assert sum(FAILING_UNIT in line for line in lines) == 1
 
-    def test_story_rows_tell_scenarios_from_unit_tests(self, demo: DemoRun) -> None:
-        """The Markdown story row gives each failure's first message line, unit tests with their requirement."""
-        row = next(line for line in markdown(demo.report).splitlines() if line.startswith("| US1 "))
-        assert "**scenario US1-AS2**: no step definition for: Then import succeeds without errors" in row
-        assert (
-            f"**via FR-001: unit test {FAILING_UNIT}**: AssertionError: assert 'cozepy>=0.20' == 'cozepy>=0.19'" in row
-        )
+    def test_markdown_and_html_list_each_failure_once(self, demo: DemoRun) -> None:
+        """The failure's message appears once in the Markdown and in the HTML; the story rows link to it."""
+        message = "AssertionError: assert &#x27;cozepy&gt;=0.20&#x27; == &#x27;cozepy&gt;=0.19&#x27;"
+        assert html(demo.report).count(message) == 2  # the failures section and the requirement row
+        text = markdown(demo.report)
+        assert text.count("AssertionError: assert 'cozepy>=0.20' == 'cozepy>=0.19'") == 1
+        row = next(line for line in text.splitlines() if line.startswith("| US1 "))
+        anchor = _failure(demo.report, FAILING_UNIT)["anchor"]
+        assert f"[unit test {FAILING_UNIT} [FR-001]](#{anchor})" in row
 
 
 class TestReportTerminal:
@@ -187,9 +210,9 @@ class TestReportTerminal:
     def test_assertion_shows_what_differs(self, demo: DemoRun) -> None:
         """Under a failing assertion's first line come pytest's lines that say which items differ."""
         lines = terminal_table(demo.report).splitlines()
-        failing = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Failing step at "))
+        failing = next(i for i, line in enumerate(lines) if line.startswith("    features/demo.feature:24 "))
         assert lines[failing].endswith("When the lists are compared: AssertionError: assert [1, 2, 3] == [1, 2, 4]")
-        assert lines[failing + 1] == "          At index 2 diff: 3 != 4"
+        assert lines[failing + 1] == "      At index 2 diff: 3 != 4"
 
     def test_gate_lines_are_whole_and_name_files(self, demo: DemoRun) -> None:
         """Gate violations are printed whole, with a step definition's file path, never cut with "…"."""
@@ -208,8 +231,20 @@ class TestReportTerminal:
         """A node id longer than the terminal is printed whole, so it can be copied to rerun the test."""
         report = copy.deepcopy(demo.report)
         nodeid = "api/tests/coze/test_coze_bots.py::TestCozeBotsList::test_first_page_request_and_items[sync]"
-        _story(report, "US1")["failing_tests"][0]["nodeid"] = nodeid
-        assert f"      FAIL via FR-001: unit test {nodeid}" in terminal_table(report).splitlines()
+        _failure(report, FAILING_UNIT)["name"] = nodeid
+        assert f"  FAIL unit test {nodeid} [FR-001]" in terminal_table(report).splitlines()
+
+    def test_long_strings_show_where_they_differ(self) -> None:
+        """Two long strings pytest cuts alike (``'{"day1":"Lou..."Versailles"}'``) get an excerpt where they differ."""
+        left = '{"day1":"Louvre","day2":"Orsay","day3":"Versailles"}'
+        right = '{"day1":"Louvre","day2":"Orsey","day3":"Versailles"}'
+        with pytest.raises(AssertionError) as caught:
+            assert left == right
+        message = clean_message(str(caught.value))
+        assert summary_line(message) == (
+            'assert \'{"day1":"Lou..."Versailles"}\' == \'{"day1":"Lou..."Versailles"}\' (first difference at '
+            'character 29: \'…re","day2":"Orsay","day3":"Ver…\' vs \'…re","day2":"Orsey","day3":"Ver…\')'
+        )
 
     @pytest.mark.parametrize(
         ("left", "right", "shown"),
@@ -253,11 +288,14 @@ class TestReportRequirements:
         assert _requirement(demo.report, "FR-019")["status"] == "failed"
 
     def test_run_time_gate(self) -> None:
-        """SC-003 is a gate on the measured run time, except under coverage tracing or parallel workers."""
-        assert run_time_gate(1.2).passed
-        assert run_time_gate(5.2).violations == ("the tests took 5.20 s",)
-        assert run_time_gate(5.2, traced=True).passed
-        assert run_time_gate(5.2, parallel=True).passed
+        """SC-003 is judged on the run's wall time, except under coverage, parallel workers or a partial run."""
+        assert run_time_gate(4.99).status == "passed"
+        assert run_time_gate(5.0).violations == ("the run took 5.00 s",)
+        assert run_time_gate(5.2).status == "failed"
+        assert run_time_gate(5.2, traced=True).not_judged.startswith("not judged under --coverage")
+        assert run_time_gate(5.2, parallel=True).not_judged.startswith("not judged under -n")
+        assert run_time_gate(5.2, partial=True).status == "not judged"
+        assert run_time_gate(5.2, partial=True).passed
 
     def test_environment_block(self, demo: DemoRun) -> None:
         """The report states Python, the packages, the commit, the date, the command and the selection."""
@@ -266,6 +304,35 @@ class TestReportRequirements:
         assert set(env["packages"]) >= {"cozepy", "pytest", "pytest-bdd"}
         assert {"commit", "dirty", "date", "command", "selection"} <= set(env)
         assert env["selection"] == ["everything"]
+
+
+class TestReportPartialRun:
+    """A partial run judges what it ran and says "not judged" or "not run in this selection" for the rest."""
+
+    def test_partial_report_makes_no_whole_suite_claims(self, demo: DemoRun) -> None:
+        """The demo's run read as ``-- --lf``: no unbound scenario, no unverified requirement, no run-time verdict."""
+        measured = Measurements(duration_seconds=9.0, tests_run=3, collection_errors=0, selection=("-- --lf",))
+        report = build_report(parse_spec(SPEC), demo.features, demo.results, measured, demo.root)
+        assert _scenario(report, "Nobody binds me")["status"] == "not run in this selection"
+        statuses = {g["name"]: g["status"] for g in report["gates"]}
+        assert {name for name, status in statuses.items() if status == "not judged"} == {
+            "unbound scenarios",
+            "unused step definitions",
+            "ambiguous steps",
+            "docstrings",
+            "test classes",
+            "run time",
+            "unverified requirements",
+        }
+        assert statuses["spec drift"] == "failed"  # it reads the files, which a selection does not change
+        assert "Partial run: -- --lf." in terminal_table(report)
+        criteria = {c["id"]: c["status"] for c in report["criteria"]}
+        assert criteria == {"SC-001": "not judged", "SC-003": "not judged", "SC-007": "not judged"}
+
+    def test_every_criterion_has_a_status(self, demo: DemoRun) -> None:
+        """Each success criterion says passed, failed, not judged (with why) or checked in CI."""
+        statuses = {c["id"]: (c["status"], bool(c["note"])) for c in demo.report["criteria"]}
+        assert statuses == {"SC-001": ("passed", False), "SC-003": ("passed", False), "SC-007": ("failed", True)}
 
 
 class TestReportGates:

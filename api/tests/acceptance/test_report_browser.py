@@ -114,6 +114,7 @@ class TestReportBrowser:
         report_page.locator("#scenario-demo-4 a[href='#requirement-FR-001']").click()
         assert report_page.evaluate("location.hash") == "#requirement-FR-001"
         assert report_page.locator("#requirement-FR-001").is_visible()
+        report_page.locator("#requirement-FR-001 summary", has_text="scenarios").click()
         report_page.locator("#requirement-FR-001 a[href='#scenario-demo-4']").click()
         scenario = report_page.locator("#scenario-demo-4")
         assert scenario.get_attribute("open") is not None
@@ -133,3 +134,48 @@ class TestReportBrowser:
         report_page.fill("#f-tag", "")
         assert passing.is_visible()
         assert failing.is_visible()
+
+    def test_contents_and_legend_come_first(self, report_page: Page) -> None:
+        """The contents list every section and land on it; the legend explains the status words before the stories."""
+        toc = report_page.locator("nav.toc")
+        assert toc.is_visible()
+        targets = toc.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert targets == [
+            "#legend",
+            "#stories",
+            "#failures",
+            "#requirements",
+            "#criteria",
+            "#gates",
+            "#wire",
+            "#environment",
+        ]
+        legend = report_page.locator("#legend")
+        assert legend.is_visible()
+        for word in ("unbound", "not run in this selection", "not judged", "parity", "golden file", "lossless"):
+            assert word in legend.inner_text()
+        assert legend.bounding_box()["y"] < report_page.locator("#stories").bounding_box()["y"]  # type: ignore[index]
+        wire = report_page.locator("details#wire")
+        assert wire.get_attribute("open") is None
+        assert report_page.locator("#gates").bounding_box()["y"] < wire.bounding_box()["y"]  # type: ignore[index]
+        toc.locator("a[href='#wire']").click()
+        assert wire.get_attribute("open") is not None
+
+    @pytest.mark.parametrize("width", WIDTHS)
+    def test_badges_never_wrap_and_the_result_stays_in_view(self, report_page: Page, width: int) -> None:
+        """Every badge is one line; at phone width the story table scrolls in its box with its result column shown."""
+        report_page.set_viewport_size({"width": width, "height": 900})
+        wrapped = report_page.evaluate(
+            """() => [...document.querySelectorAll('.s')].filter(b => b.offsetParent !== null)
+                 .filter(b => b.getClientRects().length > 1
+                   || b.offsetHeight > 2 * parseFloat(getComputedStyle(b).lineHeight))
+                 .map(b => b.textContent)"""
+        )
+        assert wrapped == []
+        result = report_page.locator("table.stories tr:nth-child(2) td:nth-child(2)")
+        box, window = result.bounding_box(), report_page.viewport_size
+        assert box is not None
+        assert window is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= window["width"]
+        assert result.inner_text() == "FAIL"

@@ -97,14 +97,15 @@ class TestReportHtml:
         assert text.count("<script>") == 1
         assert "data-status='failed' data-story='US1'" in text
 
-    def test_story_row_gives_each_failure_reason(self, demo: DemoRun) -> None:
-        """The story row names each failing scenario and, apart, each unit test with its requirement, with reasons."""
-        text, _ = _page(demo)
+    def test_story_row_links_each_failure(self, demo: DemoRun) -> None:
+        """The story row links each failure that turns it red, saying how it reaches the story."""
+        text, page = _page(demo)
         found = re.search(r"<tr><td><a href='#US1'>.*?</tr>", text)
         assert found is not None
         row = unescape(found.group())
-        assert "<b>scenario US1-AS2</b>: <span class='muted'>no step definition for: Then import succeeds" in row
+        anchor = next(f["anchor"] for f in demo.report["failures"] if f["name"] == FAILING_UNIT)
         assert (
-            f"<b>via FR-001: unit test {FAILING_UNIT}</b>: "
-            "<span class='muted'>AssertionError: assert 'cozepy>=0.20' == 'cozepy>=0.19'</span>"
-        ) in row
+            f"<a href='#{anchor}'>unit test {FAILING_UNIT} [FR-001]</a> <span class='muted'>(via FR-001)</span>" in row
+        )
+        assert "<a href='#failure-scenario-US1-AS2'>scenario US1-AS2 [FR-001]</a>" in row
+        assert anchor in page.ids

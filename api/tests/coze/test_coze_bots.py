@@ -18,7 +18,7 @@ from tests.coze.parity import AnyCoze, collect, read, read_items_into, resolve
 from tests.coze.wire import LOGID, assert_lossless, golden, golden_response
 
 # Every test below checks the bot operation, the token it was sent with and the logid it came back with.
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006")]
 
 BOTS_PATH = "/v1/space/published_bots_list"
 PAGES = ["bots/published_bots_list_page1_of_2.json", "bots/published_bots_list_page2_of_2.json"]
@@ -83,6 +83,7 @@ class TestCozeBotsList:
         assert page.response.logid == LOGID
         assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
+    @pytest.mark.covers("FR-015")
     async def test_iterating_requests_each_following_page(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_workspace_id: str, mock_coze_api_token: str
     ) -> None:
@@ -99,6 +100,7 @@ class TestCozeBotsList:
 class TestCozeBotsRetrieve:
     """``bots.retrieve`` returns the bot's metadata and the logid."""
 
+    @pytest.mark.covers("FR-017")
     async def test_retrieve_returns_metadata_and_logid(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str, mock_coze_api_token: str
     ) -> None:
@@ -119,6 +121,7 @@ class TestCozeBotsRetrieve:
         [("errors/not_found_4200.json", CozeNotFoundError), ("errors/permission_4101.json", CozePermissionError)],
         ids=["bot-does-not-exist", "bot-not-accessible"],
     )
+    @pytest.mark.covers("FR-017")
     async def test_missing_or_forbidden_bot_is_typed(
         self,
         coze_client: AnyCoze,
@@ -150,6 +153,7 @@ class TestCozeBotsLaterPages:
     def _bot_ids(self, *names: str) -> list[str]:
         return [bot["bot_id"] for name in names for bot in golden(name)["data"]["space_bots"]]
 
+    @pytest.mark.covers("FR-017")
     async def test_rate_limited_page_two_is_retried(
         self,
         coze_client: AnyCoze,
@@ -183,6 +187,7 @@ class TestCozeBotsLaterPages:
         assert {call.request.headers["Authorization"] for call in route.calls} == {f"Bearer {mock_coze_api_token}"}
         assert f"logid={PAGE_2_LOGID}" in caplog.text
 
+    @pytest.mark.covers("FR-017")
     async def test_page_two_failure_is_the_typed_error(
         self,
         coze_client: AnyCoze,

@@ -42,7 +42,6 @@ def _question(text: str) -> list[Message]:
 class TestCozeChatCreate:
     """``chat.create`` sends the question and exposes id, status and usage."""
 
-    @pytest.mark.covers("FR-017")
     async def test_create_sends_bot_user_and_message(
         self,
         coze_client: AnyCoze,
@@ -84,7 +83,6 @@ class TestCozeChatCreate:
         ]
         assert request.url.params["conversation_id"] == ""
 
-    @pytest.mark.covers("FR-015", "FR-017")
     async def test_create_in_existing_conversation(
         self,
         coze_client: AnyCoze,
@@ -104,7 +102,7 @@ class TestCozeChatCreate:
         assert request.url.params["conversation_id"] == sample_conversation_id
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
-    @pytest.mark.covers("FR-015", "FR-017")
+    @pytest.mark.covers("FR-015")
     async def test_retrieve_sends_both_ids_in_query(
         self,
         coze_client: AnyCoze,
@@ -124,7 +122,6 @@ class TestCozeChatCreate:
         assert dict(request.url.params) == {"conversation_id": sample_conversation_id, "chat_id": sample_chat_id}
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
-    @pytest.mark.covers("FR-017")
     async def test_create_is_never_retried(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
@@ -154,7 +151,6 @@ class TestCozeChatWait:
             ),
         }
 
-    @pytest.mark.covers("FR-017")
     async def test_polls_from_created_until_completed(
         self,
         coze_client: AnyCoze,
@@ -178,7 +174,6 @@ class TestCozeChatWait:
             "chat_id": sample_chat_id,
         }
 
-    @pytest.mark.covers("FR-015")
     async def test_continues_an_existing_conversation(
         self,
         coze_client: AnyCoze,
@@ -216,7 +211,6 @@ class TestCozeChatWait:
         messages = golden(MESSAGES)["data"]
         assert result.answer == messages[1]["content"] + messages[2]["content"]
 
-    @pytest.mark.covers("FR-017")
     async def test_failed_chat_keeps_last_error(
         self,
         coze_client: AnyCoze,
@@ -277,7 +271,6 @@ class TestCozeChatWait:
 class TestCozeChatCreateAndPoll:
     """cozepy's own sync ``create_and_poll``, run without real sleeping."""
 
-    @pytest.mark.covers("FR-017")
     def test_polls_while_in_progress_without_sleeping(
         self,
         coze_client: Coze,

@@ -218,7 +218,6 @@ class TestCozeErrorsBadInput:
         ],
         ids=["truncated-sse-stream", "sse-stream-breaks-mid-read"],
     )
-    @pytest.mark.covers("FR-017")
     async def test_broken_stream(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, answer: Callable[[], httpx.Response]
     ) -> None:
@@ -229,7 +228,6 @@ class TestCozeErrorsBadInput:
         assert caught.value.partial.text == ANSWER
         assert caught.value.logid == LOGID
 
-    @pytest.mark.covers("FR-017")
     async def test_unknown_enum_value_is_kept(
         self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_chat_id: str, sample_conversation_id: str
     ) -> None:
@@ -292,7 +290,6 @@ class TestCozeErrorsPermission:
     """A valid token without access gets its own error, not an authentication error with a token hint."""
 
     @pytest.mark.parametrize("status", [200, 403], ids=["code-4101-http-200", "code-4101-http-403"])
-    @pytest.mark.covers("FR-017")
     async def test_permission_error_is_not_authentication(
         self,
         coze_client: AnyCoze,

@@ -15,8 +15,6 @@ import coze_integration
 from coze_integration.errors import CozeConfigurationError
 from coze_integration.settings import LOGGER_NAME, CozeSettings
 
-pytestmark = pytest.mark.covers("FR-013", "FR-014")
-
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, mock_coze_api_token: str) -> pytest.MonkeyPatch:
@@ -34,6 +32,7 @@ class TestCozeSettingsFromEnv:
         assert settings.api_token.get_secret_value() == mock_coze_api_token
         assert settings.api_base == mock_coze_base_url
 
+    @pytest.mark.covers("FR-013")
     def test_defaults(self, env: pytest.MonkeyPatch) -> None:
         """Only the token is required; the base defaults to api.coze.cn with 60 s/5 s timeouts."""
         settings = CozeSettings.from_env()
@@ -43,10 +42,12 @@ class TestCozeSettingsFromEnv:
         assert settings.retry_after_max_seconds == 10.0
         assert settings.effective_log_level == logging.WARNING
 
+    @pytest.mark.covers("FR-014")
     def test_package_logs_under_its_own_name(self) -> None:
         """The package's logger is named after the package, so logging configured by module name reaches it."""
         assert coze_integration.__name__ == LOGGER_NAME
 
+    @pytest.mark.covers("FR-013", "FR-014")
     def test_reads_timeouts_log_level_and_retries(self, env: pytest.MonkeyPatch) -> None:
         """Timeout, log-level and retry variables override the defaults."""
         env.setenv("COZE_TIMEOUT_SECONDS", "12.5")
@@ -61,6 +62,7 @@ class TestCozeSettingsFromEnv:
         assert (settings.retry_attempts, settings.retry_base_delay_seconds) == (5, 0.1)
         assert settings.retry_after_max_seconds == 45.0
 
+    @pytest.mark.covers("FR-014")
     def test_debug_switch_wins_over_log_level(self, env: pytest.MonkeyPatch) -> None:
         """``COZE_DEBUG=true`` selects DEBUG whatever ``COZE_LOG_LEVEL`` says."""
         env.setenv("COZE_LOG_LEVEL", "ERROR")

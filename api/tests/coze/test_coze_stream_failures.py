@@ -31,8 +31,6 @@ from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_r
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 ERROR_EVENT = "workflows/stream_run_error_event.sse"
 
-pytestmark = [pytest.mark.covers("FR-016")]
-
 OK_STREAM = golden_text("chat/stream_ok.sse")
 WORKFLOW_STREAM = golden_text("workflows/stream_ok.sse")
 ANSWER = golden_events("chat/stream_ok.sse")[5].json()["content"]
@@ -47,6 +45,7 @@ def chat_route(coze_router: respx.MockRouter) -> respx.Route:
     return coze_router.post("/v3/chat")
 
 
+@pytest.mark.covers("FR-016")
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeStreamErrorEvents:
@@ -61,7 +60,6 @@ class TestCozeStreamErrorEvents:
         ],
         ids=["json-payload", "plain-payload", "json-without-msg"],
     )
-    @pytest.mark.covers("FR-017")
     async def test_error_event(
         self, coze_client: AnyCoze, chat_route: respx.Route, data: str, code: int | None, msg: str
     ) -> None:
@@ -75,6 +73,7 @@ class TestCozeStreamErrorEvents:
         assert caught.value.logid == LOGID
 
 
+@pytest.mark.covers("FR-016")
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeStreamMalformedEvents:
@@ -122,6 +121,7 @@ class TestCozeStreamMalformedEvents:
         assert caught.value.logid == LOGID
 
 
+@pytest.mark.covers("FR-016")
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeStreamInterruptions:
@@ -174,6 +174,7 @@ class TestCozeStreamInterruptions:
         assert (caught.value.code, caught.value.logid) == (golden("errors/bad_request_4000.json")["code"], LOGID)
 
 
+@pytest.mark.covers("FR-009")
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeWorkflowStreamFailures:
@@ -184,7 +185,6 @@ class TestCozeWorkflowStreamFailures:
         """POST /v1/workflow/stream_run, answered by each test."""
         return coze_router.post("/v1/workflow/stream_run")
 
-    @pytest.mark.covers("FR-017")
     async def test_connection_drop_keeps_progress(self, coze_client: AnyCoze, workflow_route: respx.Route) -> None:
         """A dropped connection raises an interrupted error holding the messages received."""
         workflow_route.mock(return_value=event_stream(FIRST_WORKFLOW_EVENT, cut=True))
@@ -240,6 +240,7 @@ class TestCozeWorkflowStreamFailures:
         assert [m.content for m in caught.value.partial.messages] == [m["content"] for m in message_data(recording)]
 
 
+@pytest.mark.covers("FR-009")
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeWorkflowStreamEnds:
@@ -250,7 +251,6 @@ class TestCozeWorkflowStreamEnds:
         """POST /v1/workflow/stream_run, answered by each test."""
         return coze_router.post("/v1/workflow/stream_run")
 
-    @pytest.mark.covers("FR-017")
     async def test_node_seq_id_that_is_not_a_number_is_malformed(
         self, coze_client: AnyCoze, workflow_route: respx.Route
     ) -> None:
@@ -296,6 +296,7 @@ def recorded_stream() -> Iterator[Callable[[str | None], None]]:
     forget_exchange()
 
 
+@pytest.mark.covers("FR-009", "FR-016")
 class TestCozeStreamFailureClassification:
     """Which exceptions stand for which stream failure, for chat and workflow streams alike."""
 
@@ -323,6 +324,7 @@ class TestCozeStreamFailureClassification:
         assert classify_stream_failure(TypeError("a bug elsewhere")) is None
 
 
+@pytest.mark.covers("FR-016")
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeStreamFailuresBeforeAnyEvent:

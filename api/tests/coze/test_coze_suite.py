@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -37,13 +38,17 @@ def _mark_names(nodes: list[ast.expr]) -> set[str]:
     }
 
 
-def _module_marks(tree: ast.Module) -> set[str]:
-    values = [
+def _pytestmark(tree: ast.Module) -> list[ast.expr]:
+    """The values assigned to the module's ``pytestmark``."""
+    return [
         node.value
         for node in tree.body
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
     ]
-    return _mark_names(values)
+
+
+def _module_marks(tree: ast.Module) -> set[str]:
+    return _mark_names(_pytestmark(tree))
 
 
 def _tests(tree: ast.Module) -> Iterator[tuple[Test, set[str]]]:
@@ -202,3 +207,131 @@ class TestCozeSuiteRaisedExceptions:
             "TestExample.test_c": ([3],),
             "test_d": ([4],),
         }
+
+
+#: Client initialisation and configuration, synchronous (FR-004) and asynchronous (FR-005) alike.
+CLIENT_SETUP = r"\b(init\b|initiali[sz]|configur|construct|factor|build|base[ _]?url|settings)"
+#: What each requirement is about, as words a test about it has in its class or docstring (all of a
+#: tuple's patterns must appear). FR-002, FR-018 and FR-019 are gates of the report, not unit tests.
+SUBJECTS: dict[str, tuple[str, ...]] = {
+    "FR-001": (r"\b(dependenc|pyproject|install|version|import|pin|packag)",),
+    "FR-003": (r"\bfixture",),
+    "FR-004": (CLIENT_SETUP,),
+    "FR-005": (CLIENT_SETUP,),
+    "FR-006": (r"\b(bots?|workspaces?)\b",),
+    "FR-007": (r"\b(chats?|messages?)\b",),
+    "FR-008": (r"\bconversations?\b",),
+    "FR-009": (r"\bworkflows?\b", r"\b(run|runs|stream|execut|output|end node|resum|interrupt|blocking)"),
+    "FR-010": (r"\b(histor|logs?\b|results?\b|filter|polling|poll)",),
+    "FR-011": (r"\b(mock|network|socket|real api|wire)",),
+    "FR-012": (r"\bsample",),
+    "FR-013": (r"\b(timeouts?|http client|retr|transport|httpx|proxy|pool)",),
+    "FR-014": (r"\b(log(ging|ger)?|debug|level)\b",),
+    "FR-015": (r"\b(auth|bearer|token|credential|secret)",),
+    "FR-016": (r"\bchat", r"\b(stream|event|delta|complet)"),
+    "FR-017": (r"\blogid",),
+    "FR-020": (r"\b(mypy|typed|typing|types?)\b",),
+}
+#: ``covers`` tags whose test or class says its subject in other words: (file, class or test, requirement) and why.
+COVERS_EXCEPTIONS: dict[tuple[str, str, str], str] = {
+    **{
+        ("test_coze_stream_failures.py", cls, "FR-016"): "its tests stream POST /v3/chat, the chat stream"
+        for cls in (
+            "TestCozeStreamErrorEvents",
+            "TestCozeStreamMalformedEvents",
+            "TestCozeStreamInterruptions",
+            "TestCozeStreamFailuresBeforeAnyEvent",
+        )
+    },
+    ("test_coze_wire_repairs.py", "test_invalid_byte_in_a_delta_is_replaced", "FR-016"): "the delta is a chat stream's",
+    ("test_coze_wire_repairs.py", "test_done_without_a_final_newline_completes_the_run", "FR-009"): (
+        "the run is a workflow run streamed from POST /v1/workflow/stream_run"
+    ),
+    ("test_coze_wire_repairs.py", "test_repaired_body_keeps_a_lone_surrogate", "FR-010"): (
+        "the repaired body is a workflow run history, which the repair completes"
+    ),
+}
+
+
+def _covers(nodes: list[ast.expr]) -> set[str]:
+    """The requirement ids of the ``pytest.mark.covers(...)`` calls in ``nodes``."""
+    return {
+        arg.value
+        for expr in nodes
+        for node in ast.walk(expr)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "covers"
+        for arg in node.args
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    }
+
+
+def _covered(tree: ast.Module) -> Iterator[tuple[str, Test, str, set[str]]]:
+    """Every test: its class name, what it says it is about (class and test names, docstrings), its ``covers``."""
+    module = _covers(_pytestmark(tree))
+    for node in tree.body:
+        if isinstance(node, Test) and node.name.startswith("test"):
+            yield "", node, f"{node.name} {ast.get_docstring(node) or ''}", module | _covers(node.decorator_list)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            about = f"{node.name} {ast.get_docstring(node) or ''}"
+            cls = module | _covers(node.decorator_list)
+            for item in node.body:
+                if isinstance(item, Test) and item.name.startswith("test"):
+                    text = f"{about} {item.name} {ast.get_docstring(item) or ''}"
+                    yield node.name, item, text, cls | _covers(item.decorator_list)
+
+
+def _words(text: str) -> str:
+    """``TestCozeWorkflowStream test_end_chunks`` as ``Test Coze Workflow Stream test end chunks``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", text)
+
+
+def _excepted(name: str, cls: str, test: str, requirement: str) -> bool:
+    return (name, cls, requirement) in COVERS_EXCEPTIONS or (name, test, requirement) in COVERS_EXCEPTIONS
+
+
+def _about(text: str, requirement: str) -> bool:
+    words = _words(text)
+    return requirement in text or all(re.search(p, words, re.IGNORECASE) for p in SUBJECTS.get(requirement, ("$^",)))
+
+
+class TestCozeSuiteCovers:
+    """A ``covers`` tag says what a test is about, never every requirement one of its assertions touches."""
+
+    def test_covered_requirements_are_the_tests_subject(self, trees: dict[Path, ast.Module]) -> None:
+        """Each covered requirement's id or subject is in the test's class or docstring, or listed with its reason."""
+        offenders = [
+            f"{name}:{test.lineno} {test.name} covers {requirement}"
+            for name, tree in _parsed(trees, COZE_TESTS.glob("test_*.py"))
+            for cls, test, text, covers in _covered(tree)
+            for requirement in sorted(covers)
+            if not _about(text, requirement) and not _excepted(name, cls, test.name, requirement)
+        ]
+        assert offenders == []
+
+    def test_every_exception_is_used(self, trees: dict[Path, ast.Module]) -> None:
+        """An exception whose tag is gone (or never matched a test) is removed, not kept as a stale excuse."""
+        used = {
+            key
+            for name, tree in _parsed(trees, COZE_TESTS.glob("test_*.py"))
+            for cls, test, _, covers in _covered(tree)
+            for requirement in covers
+            for key in ((name, cls, requirement), (name, test.name, requirement))
+        }
+        assert set(COVERS_EXCEPTIONS) - used == set()
+
+    def test_the_rule_reads_subjects_and_marks(self) -> None:
+        """Module, class and test ``covers`` are all read; a workflow stream test is not about streaming chat."""
+        tree = ast.parse(
+            "pytestmark = [pytest.mark.covers('FR-016')]\n"
+            "@pytest.mark.covers('FR-009')\n"
+            "class TestCozeWorkflowStream:\n"
+            "    '''Workflow runs streamed.'''\n"
+            "    @pytest.mark.covers('FR-017')\n"
+            "    def test_output(self):\n"
+            "        '''The End node's output is joined.'''\n"
+        )
+        [(cls, test, text, covers)] = list(_covered(tree))
+        assert (cls, test.name, covers) == ("TestCozeWorkflowStream", "test_output", {"FR-009", "FR-016", "FR-017"})
+        assert [r for r in sorted(covers) if _about(text, r)] == ["FR-009"]
+        assert _about("TestCozeChatStream test_deltas", "FR-016")
+        assert _about("test_x '''The logid reaches the caller.'''", "FR-017")

@@ -47,7 +47,7 @@ ERROR_EVENT = "workflows/stream_run_error_event.sse"
 INTERRUPT = "workflows/stream_interrupt.sse"
 NO_DONE = "workflows/stream_run_no_done.sse"
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009", "FR-010")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-009")]
 
 
 RUN_OK, RUN_ASYNC = "workflows/run_ok.json", "workflows/run_async.json"
@@ -61,7 +61,6 @@ def _history_path(workflow_id: str, execute_id: str) -> str:
 class TestCozeWorkflowRun:
     """``workflows.runs.create`` through the project's ``run_workflow``."""
 
-    @pytest.mark.covers("FR-017")
     async def test_blocking_run_decodes_output(
         self,
         coze_client: AnyCoze,
@@ -89,7 +88,6 @@ class TestCozeWorkflowRun:
         }
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
-    @pytest.mark.covers("FR-017")
     async def test_async_run_returns_execute_id(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
     ) -> None:
@@ -104,7 +102,6 @@ class TestCozeWorkflowRun:
         assert outcome.logid == LOGID
         assert request_json(route.calls.last.request)["is_async"] is True
 
-    @pytest.mark.covers("FR-017")
     async def test_async_run_without_debug_url(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
     ) -> None:
@@ -120,7 +117,6 @@ class TestCozeWorkflowRun:
         )
         assert outcome.logid == LOGID
 
-    @pytest.mark.covers("FR-017")
     async def test_blocking_run_with_empty_output_has_finished(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -147,7 +143,6 @@ class TestCozeWorkflowRun:
         assert caught.value.target == "POST /v1/workflow/run"
         assert golden("workflows/run_not_json.json")["data"][:40] in caught.value.detail
 
-    @pytest.mark.covers("FR-017")
     async def test_run_is_never_retried(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
@@ -169,7 +164,6 @@ class TestCozeWorkflowStream:
         return coze_router.post("/v1/workflow/stream_run")
 
     @pytest.mark.parametrize("recording", [END_CHUNKS, "workflows/stream_ok.sse"], ids=["three-chunks", "two-chunks"])
-    @pytest.mark.covers("FR-017")
     async def test_output_is_the_end_nodes_chunks_joined(
         self,
         coze_client: AnyCoze,
@@ -267,7 +261,6 @@ class TestCozeWorkflowStream:
         assert progress.interrupt.node_title == interrupt["node_title"]
         assert [m.content for m in progress.messages] == [m["content"] for m in message_data(INTERRUPT)]
 
-    @pytest.mark.covers("FR-017")
     async def test_stream_without_done_is_interrupted(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
         """A stream closed cleanly before ``Done`` raises the interrupted-stream error, keeping every chunk."""
         stream_route.mock(return_value=golden_stream(NO_DONE))
@@ -337,7 +330,7 @@ class TestCozeWorkflowRunHistory:
         [SUCCESS, RUNNING, "workflows/run_history_fail.json", "workflows/run_history_trimmed_surrogate.json"],
         ids=["success", "running", "fail", "output-trimmed-mid-character"],
     )
-    @pytest.mark.covers("FR-015", "FR-017")
+    @pytest.mark.covers("FR-010")
     async def test_history_by_ids(
         self,
         coze_client: AnyCoze,
@@ -381,7 +374,7 @@ class TestCozeWorkflowUntilDone:
         """The async run answers with an execute id."""
         return coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_ASYNC))
 
-    @pytest.mark.covers("FR-017")
+    @pytest.mark.covers("FR-010")
     async def test_polls_until_success(
         self,
         coze_client: AnyCoze,
@@ -413,6 +406,7 @@ class TestCozeWorkflowUntilDone:
         assert history.call_count == 2
         assert recorded_sleeps == [2.0]
 
+    @pytest.mark.covers("FR-010")
     async def test_deadline_raises_with_execute_id(
         self,
         coze_client: AnyCoze,
@@ -441,7 +435,7 @@ class TestCozeWorkflowUntilDone:
         assert history.call_count == 3
         assert recorded_sleeps == [2.0, 2.0]
 
-    @pytest.mark.covers("FR-017")
+    @pytest.mark.covers("FR-010")
     async def test_async_run_without_execute_id_is_malformed(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, poll_policy: PollPolicy
     ) -> None:

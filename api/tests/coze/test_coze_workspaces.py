@@ -14,7 +14,7 @@ from tests.coze.parity import AnyCoze, collect, read_items_into, resolve
 from tests.coze.wire import LOGID, golden, golden_response
 
 # Every test below checks the workspace query, the token it was sent with and the logid it came back with.
-pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006", "FR-015", "FR-017")]
+pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-006")]
 
 PAGES = ["workspaces/list_page1_of_2.json", "workspaces/list_page2_of_2.json"]
 ONE_PAGE = "workspaces/list_one_page.json"
@@ -68,6 +68,7 @@ class TestCozeWorkspacesLaterPages:
     def _ids(self, *names: str) -> list[str]:
         return [w["id"] for name in names for w in golden(name)["data"]["workspaces"]]
 
+    @pytest.mark.covers("FR-017")
     async def test_server_error_on_page_two_is_retried(
         self,
         coze_client: AnyCoze,
@@ -99,6 +100,7 @@ class TestCozeWorkspacesLaterPages:
         assert {call.request.headers["Authorization"] for call in route.calls} == {f"Bearer {mock_coze_api_token}"}
         assert f"logid={PAGE_2_LOGID}" in caplog.text
 
+    @pytest.mark.covers("FR-017")
     async def test_server_error_on_page_two_is_typed(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, mock_coze_api_token: str
     ) -> None:

@@ -9,6 +9,7 @@ status is non-zero on any failed or undefined scenario, failed unit test or gate
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -25,7 +26,7 @@ from coze_acceptance.exports import write_exports
 from coze_acceptance.render import terminal_table, write_reports
 from coze_acceptance.report import Measurements, build_report
 from coze_acceptance.results import Results
-from coze_acceptance.tags import FLAGS, parse_tag
+from coze_acceptance.tags import FLAGS, KEYED, parse_tag
 
 TESTS_DIR = "api/tests"
 FEATURES_DIR = Path("features")
@@ -38,15 +39,43 @@ COVERAGE_FLOOR = 95.0
 COVERAGE_JSON = "coverage.json"
 
 
+EXAMPLES = """examples:
+  coze-acceptance                      every scenario and unit test; the report goes to reports/
+  coze-acceptance --story US3          one story, with the tests of its requirements (reports/story-US3/)
+  coze-acceptance --tag fr:FR-013      one requirement's scenarios and unit tests
+  coze-acceptance -- --lf              pytest options go after --: rerun the last failures (reports/pytest-lf/)
+"""
+
+
+def misplaced_options(argv: list[str], unknown: list[str], passed_on: list[str]) -> str:
+    """The hint for pytest options given before ``--``: the same command with them moved after it.
+
+    ``unknown`` are the options this command does not know, ``passed_on`` the plain words it would
+    hand to pytest (such as an option's value): both move behind ``--``, in the order given.
+    """
+    before = argv[: argv.index("--")] if "--" in argv else argv
+    ours = [arg for arg in before if arg not in unknown and arg not in passed_on]
+    theirs = [arg for arg in before if arg in unknown or arg in passed_on] + argv[len(before) + 1 :]
+    command = " ".join(["coze-acceptance", *ours, "--", *theirs])
+    return f"unrecognized arguments: {' '.join(unknown)}; pytest options go after `--`: {command}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line options."""
-    parser = argparse.ArgumentParser(prog="coze-acceptance", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="coze-acceptance",
+        description=(__doc__ or "").replace("``", ""),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--output",
         type=Path,
         help="report folder (default: reports/, or reports/<selection>/ for a partial run); its parent must exist",
     )
-    parser.add_argument("--story", help="only this story's scenarios, e.g. US2 or EDGE")
+    parser.add_argument(
+        "--story", help="only this story, e.g. US2 or EDGE: its scenarios and every test about its requirements"
+    )
     parser.add_argument("--priority", help="only scenarios of this priority, e.g. P3")
     parser.add_argument(
         "--tag", help="only tests with this tag, e.g. acceptance:US2-AS1, fr:FR-013 (scenarios and unit tests), parity"
@@ -84,7 +113,20 @@ def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> s
     terms = []
     if args.story:
         _check(args.story, _present(features, "story"), "--story")
-        terms.append(f"story(id={args.story!r})")
+        # A story fails when any test about one of its requirements fails: run those too, so that a
+        # story's run agrees with the full run.
+        requirements = sorted(
+            {
+                tag.split(":", 1)[1]
+                for f in features
+                if f.tag_value("story") == args.story
+                for s in f.scenarios
+                for tag in s.tags
+                if tag.startswith("fr:")
+            }
+        )
+        about = "".join(f" or fr(id={r!r}) or covers(id={r!r})" for r in requirements)
+        terms.append(f"(story(id={args.story!r}){about})" if about else f"story(id={args.story!r})")
     if args.priority:
         _check(args.priority, _present(features, "priority"), "--priority")
         terms.append(f"priority(id={args.priority!r})")
@@ -94,6 +136,10 @@ def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> s
             tag = parse_tag(args.tag)
         except ValueError:
             tag = None
+        if tag is None:
+            guess = next((f"{key}:{args.tag}" for key, pattern in KEYED.items() if pattern.fullmatch(args.tag)), None)
+            if guess is not None:
+                raise SelectionError(f"--tag {args.tag!r} needs its kind: did you mean --tag {guess}?")
         if tag is not None and tag.marker in ("story", "priority"):
             _check(args.tag, [f"{tag.marker}:{v}" for v in _present(features, tag.marker)], "--tag")
         elif tag is None or (tag.marker == "acceptance" and args.tag not in acceptance):
@@ -107,10 +153,45 @@ def marker_expression(args: argparse.Namespace, features: list[FeatureDoc]) -> s
     return " and ".join(terms) or None
 
 
+#: pytest options that change how a run is shown, never what runs: they alone do not make a run partial.
+_DISPLAY_OPTIONS = re.compile(r"-q+|-v+|-s|-l|--showlocals|--no-header|--full-trace|(--tb|--color|--durations)(=.*)?")
+#: Display options whose value may follow as the next argument.
+_DISPLAY_WITH_VALUE = frozenset({"--tb", "--color", "--durations"})
+#: The longest selection folder name; a longer one is cut and keeps a digest of the whole.
+_FOLDER_LIMIT = 60
+
+
+def pytest_selection(pytest_args: list[str]) -> list[str]:
+    """The arguments after ``--`` that choose what runs (``--lf``, ``-k bots``, node ids, ``-x``), not display ones."""
+    chosen: list[str] = []
+    skip_value = False
+    for arg in pytest_args:
+        if skip_value:
+            skip_value = False
+        elif _DISPLAY_OPTIONS.fullmatch(arg):
+            skip_value = arg in _DISPLAY_WITH_VALUE
+        else:
+            chosen.append(arg)
+    return chosen
+
+
+def selection_labels(args: argparse.Namespace) -> list[str]:
+    """What a partial run selected, as the reader typed it (``--story US2``, ``-- --lf``); empty for a full run."""
+    labels = [f"--{name} {value}" for name in ("story", "priority", "tag") if (value := getattr(args, name))]
+    chosen = pytest_selection(args.pytest_args)
+    return labels + ([f"-- {' '.join(chosen)}"] if chosen else [])
+
+
 def selection_folder(args: argparse.Namespace) -> str:
-    """The ``reports/`` subfolder of a partial run, e.g. ``story-US2`` or ``tag-fr-FR-013``."""
+    """The ``reports/`` subfolder of a partial run, e.g. ``story-US2``, ``tag-fr-FR-013`` or ``pytest-lf``."""
     parts = [f"{name}-{value}" for name in ("story", "priority", "tag") if (value := getattr(args, name))]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", "_".join(parts))
+    chosen = pytest_selection(args.pytest_args)
+    if chosen:
+        parts.append("pytest-" + "-".join(chosen))
+    folder = re.sub(r"[^A-Za-z0-9_]+", "-", "_".join(parts)).strip("-")
+    if len(folder) > _FOLDER_LIMIT:
+        folder = f"{folder[: _FOLDER_LIMIT - 9]}-{hashlib.sha256(folder.encode()).hexdigest()[:8]}"
+    return folder
 
 
 class _Counter:
@@ -128,6 +209,18 @@ class _Counter:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         self.collection_errors += int(report.failed)
+
+
+def seconds_since_process_start(proc: Path = Path("/proc")) -> float | None:
+    """Wall time since this process started, from Linux's ``/proc``; ``None`` where there is none."""
+    try:
+        # Field 22 of /proc/self/stat is the start time in clock ticks after boot; the fields
+        # after the command name (in parentheses, which may hold spaces) start at field 3.
+        ticks = int((proc / "self" / "stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float((proc / "uptime").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
 
 
 class ProjectError(Exception):
@@ -199,10 +292,19 @@ def coverage_line(percent: float | None, path: Path) -> str:
     return f"coverage: {percent:.1f} % branch (gate {COVERAGE_FLOOR:g} %), per file in {path.resolve()}"
 
 
+def allure_line(folder: Path) -> str:
+    """The terminal's line saying where the Allure results went and how to view them."""
+    where = folder.resolve()
+    return f"allure results: {where} (view them with Allure 3: allure generate {where} && allure open)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, report, and return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(argv if argv is not None else sys.argv[1:])
+    args, unknown = parser.parse_known_args(given)
+    if unknown:
+        parser.error(misplaced_options(given, unknown, args.pytest_args))
     if live.requested(args):  # a check of a real Coze, not a test run
         return live.main(parser, args)
     cwd = Path.cwd()
@@ -219,19 +321,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     exit_code = pytest.main(pytest_arguments(args, expression), plugins=[results, counter])
     duration = time.perf_counter() - start
+    # SC-003 reads as the wall time of the whole run, Python's start-up and the imports included.
+    wall = seconds_since_process_start() or duration
     if exit_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
         return int(exit_code)  # pytest has said what went wrong; a report of nothing would only add noise
     output.mkdir(parents=args.output is None, exist_ok=True)  # --output creates its final folder only
     coverage = write_coverage(output / COVERAGE_JSON) if args.coverage else None
     measured = Measurements(
-        duration_seconds=duration,
+        duration_seconds=wall,
         test_seconds=counter.seconds,
         parallel=bool(args.workers),
         tests_run=counter.ran,
         collection_errors=counter.collection_errors,
         coverage_percent=coverage,
-        command=" ".join(["coze-acceptance", *(argv if argv is not None else sys.argv[1:])]),
-        selection=tuple(filter(None, [expression])),
+        command=" ".join(["coze-acceptance", *given]),
+        selection=tuple(selection_labels(args)),
     )
     report = build_report(load_spec(SPEC), features, results, measured, root, load_index(WIRE_INDEX))
     write_reports(report, output)
@@ -243,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"        (with traceability.md, traceability.json, cucumber.json and junit.xml in {output.resolve()})")
     if args.coverage:
         print(coverage_line(coverage, output / COVERAGE_JSON))
+    if args.alluredir:
+        print(allure_line(args.alluredir))
     problems = []
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not report["summary"]["passed"]:
         problems.append("tests failed")

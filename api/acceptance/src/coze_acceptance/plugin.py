@@ -121,10 +121,28 @@ def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Feature, scen
     _state(request).pop("current", None)
 
 
+def _raised_at(exception: BaseException, function: Callable[..., Any], root: Path) -> str:
+    """``file:line`` of the deepest line of the step definition's file that the exception went through."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if code is None:
+        return ""
+    line, frame = None, exception.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == code.co_filename:
+            line = frame.tb_lineno
+        frame = frame.tb_next
+    return f"{_source_line(function, root).rsplit(':', 1)[0]}:{line}" if line else ""
+
+
 def pytest_bdd_step_error(
-    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step, exception: Exception
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Callable[..., Any],
+    exception: Exception,
 ) -> None:
-    """The step failed: remember it, its message and both of its locations."""
+    """The step failed: remember it, its message, its feature line, its definition and the line that failed."""
     record = _step_record(request, feature, scenario, step)
     _finish(record, "failed")
     _state(request).pop("current", None)
@@ -136,6 +154,7 @@ def pytest_bdd_step_error(
             "message": message[:2000],
             "location": record["location"],
             "definition": record["definition"],
+            "line": _raised_at(exception, step_func, request.config.rootpath),
         },
     )
 

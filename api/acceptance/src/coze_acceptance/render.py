@@ -1,4 +1,9 @@
-"""Render the traceability report as a terminal table, Markdown and a self-contained HTML page."""
+"""Render the traceability report as a terminal table, Markdown and a self-contained HTML page.
+
+Every output has the same order: the verdict, a plain-language legend, the stories, each failure
+once (with the stories it affects), the requirements, the success criteria, the gates, and last the
+wire conformance, which the HTML page keeps folded.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,34 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from coze_acceptance.results import FAILING
+from coze_acceptance.report import scenario_label
+from coze_acceptance.results import FAILING, NOT_SELECTED
 
-COLUMNS = ("passed", "failed", "undefined", "skipped", "deselected", "not run", "unbound")
-FOOTNOTE = "* not run: selected but never ran; unbound: no test runs the scenario at all"
+COLUMNS = ("passed", "failed", "undefined", "skipped", NOT_SELECTED, "not run", "unbound")
+FOOTNOTE = (
+    "* unsel: not run in this selection; notrun: selected but never ran; unbnd (unbound): no test runs the "
+    "scenario at all"
+)
+
+#: Each status word of the page, in plain language, for the legend at its top.
+LEGEND = (
+    ("PASS", "everything about the story ran and passed: its scenarios and every test of its requirements"),
+    ("FAIL", "one of the story's scenarios failed, or a test about one of its requirements did"),
+    ("PARTIAL", "a partial run ran only some of the story's scenarios, and those passed"),
+    ("NOT RUN", "this run did not run the story"),
+    ("passed / failed", "the test ran and its checks held / did not hold"),
+    ("undefined", "a scenario step has no code behind it: counted as a failure, never a pass"),
+    ("skipped", "the test was skipped on purpose; the reason is shown"),
+    (NOT_SELECTED, "the selection (--story, -- --lf, -- -k …) left it out; it says nothing about the test"),
+    ("not run", "selected, but the run stopped before it"),
+    ("unbound", "a scenario written in features/ that no test runs: a failure"),
+    ("not judged", "this run cannot decide it (the reason is given), so it is neither passed nor failed"),
+    ("checked in CI", "this run does not measure it; the CI job named does"),
+    ("not checkable here", "this repository holds nothing to check it against; the reason is given"),
+    ("parity", "the scenario runs twice, with the sync client (Coze) and the async one (AsyncCoze)"),
+    ("golden file", "a response as Coze's documentation describes it, which the tests serve instead of the network"),
+    ("lossless / disagrees", "cozepy reads the golden file completely / a known difference, described"),
+)
 
 
 def _counts(story: dict[str, Any]) -> list[int]:
@@ -25,19 +54,34 @@ def verdict(report: dict[str, Any]) -> str:
     return "PASSED" if summary["passed"] and summary["gates_passed"] else "FAILED"
 
 
-_RESULTS = {"passed": "PASS", "xfailed": "PASS", "skipped": "SKIP", "deselected": "—", "not run": "NOTRUN"}
+_RESULTS = {"passed": "PASS", "xfailed": "PASS", "skipped": "SKIP", NOT_SELECTED: "NOT RUN", "not run": "NOT RUN"}
 
 
 def story_result(story: dict[str, Any]) -> str:
-    """``PASS`` only when everything that verifies the story passed; ``FAIL`` when anything failed."""
-    return "FAIL" if story["status"] in FAILING else _RESULTS.get(story["status"], story["status"])
+    """``FAIL`` when a test about the story failed; ``PASS``, or ``PARTIAL`` when a selection ran only part of it."""
+    if story["status"] in FAILING:
+        return "FAIL"
+    result = _RESULTS.get(story["status"], story["status"])
+    return "PARTIAL" if result == "PASS" and story.get("partly_run") else result
+
+
+def _selection(report: dict[str, Any]) -> str:
+    """The sentence that says a run was partial, or nothing for the full run."""
+    if not report.get("partial"):
+        return ""
+    return (
+        f"Partial run: {'; '.join(report['selection'])}. What it did not run says “{NOT_SELECTED}”; the gates "
+        "that need the whole suite are not judged. The full report (reports/) is left as it was."
+    )
 
 
 # Neither pytest's advice to rerun with -vv nor its "+ where" lines about the operands' origin
-# say what differs.
-_NOT_A_DIFFERENCE = re.compile(r"^(?:Omitting \d+ identical items|\+\s+(?:where|and)\s)")
+# say what differs; its "?" lines point at characters only in a fixed-width column we do not keep.
+_NOT_A_DIFFERENCE = re.compile(r"^(?:Omitting \d+ identical items|\+\s+(?:where|and)\s|\?\s|Skipping \d+ identical)")
 #: How many lines of an assertion's explanation the terminal shows under its first line.
 EXPLANATION_LINES = 4
+#: Characters shown on each side of the first difference of two long values.
+CONTEXT = 15
 
 
 def first_line(text: str) -> str:
@@ -45,8 +89,31 @@ def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
+def difference(text: str) -> str:
+    """Where pytest's diff of two strings (``- right`` / ``+ left`` lines) first differs, as two short excerpts."""
+    lines = [line.strip() for line in text.strip().splitlines()[1:]]
+    right = next((line[2:] for line in lines if line.startswith("- ")), None)
+    left = next((line[2:] for line in lines if line.startswith("+ ")), None)
+    if left is None or right is None:
+        return ""
+    at = next((i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b), min(len(left), len(right)))
+
+    def excerpt(value: str) -> str:
+        start, end = max(0, at - CONTEXT), at + CONTEXT
+        return ("…" if start else "") + value[start:end] + ("…" if end < len(value) else "")
+
+    return f"first difference at character {at + 1}: {excerpt(left)!r} vs {excerpt(right)!r}"
+
+
+def summary_line(text: str) -> str:
+    """A failure in one line: its first line, and where two long values differ when pytest cut them alike."""
+    first = first_line(text)
+    where = difference(text) if "..." in first else ""
+    return f"{first} ({where})" if where else first
+
+
 def message_lines(text: str) -> list[str]:
-    """The message's first line, then the first lines of its explanation that say what differs.
+    """The message's one-line summary, then the first lines of its explanation that say what differs.
 
     Those are pytest's ``At index 0 diff: …``, ``Differing items:`` and the item after it, ``Right
     contains …`` and the like; the full diff that may follow them stays in the HTML and Markdown.
@@ -58,7 +125,7 @@ def message_lines(text: str) -> list[str]:
             break
         if line and not _NOT_A_DIFFERENCE.match(line):
             explanation.append(line)
-    return [first_line(text), *explanation[:EXPLANATION_LINES]] if lines else []
+    return [summary_line(text), *explanation[:EXPLANATION_LINES]] if lines else []
 
 
 def _message(prefix: str, text: str, indent: int) -> list[str]:
@@ -68,91 +135,92 @@ def _message(prefix: str, text: str, indent: int) -> list[str]:
     return [f"{pad}{prefix}{first}", *(f"{pad}  {line}" for line in rest)]
 
 
-def failing_scenarios(story: dict[str, Any]) -> list[dict[str, Any]]:
-    """The story's scenarios that failed, were undefined or are unbound."""
-    return [s for s in story["scenarios"] if s["status"] in FAILING]
+def affects(failure: dict[str, Any]) -> str:
+    """The stories a failure turns red, and how: ``US5 (its scenario), EDGE (via FR-009)``."""
+    return ", ".join(f"{s['id']} ({s['how']})" for s in failure["stories"]) or "no story"
 
 
-def _scenario_label(scenario: dict[str, Any]) -> str:
-    return str(scenario["acceptance_id"] or scenario["name"])
+def failure_title(failure: dict[str, Any]) -> str:
+    """``scenario US5-AS2`` or ``unit test <node id>``, with the requirements it is about."""
+    about = f" [{', '.join(failure['requirements'])}]" if failure["requirements"] else ""
+    return f"{failure['kind']} {failure['name']}{about}"
 
 
-def _scenario_reason(scenario: dict[str, Any]) -> str:
-    return str(scenario["reason"]) or f"{scenario['status']}: no test runs it"
+def failure_places(failure: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a failure happened: the feature step or test line, the step definition and its failing line."""
+    if failure["kind"] == "scenario":
+        return [
+            ("feature", failure["location"]),
+            ("step definition", failure["definition"]),
+            ("failed at", failure["failing_line"]),
+        ]
+    return [("test", failure["location"])]
 
 
-def _via(test: dict[str, Any]) -> str:
-    """How a failing unit test reaches a story: ``via FR-017: unit test <node id>``."""
-    return f"via {', '.join(test['requirements'])}: unit test {test['nodeid']}"
-
-
-def story_failures(story: dict[str, Any]) -> list[tuple[str, str]]:
-    """Why the story fails, as (what failed, first line of its message): its scenarios, then unit tests."""
-    scenarios = [(f"scenario {_scenario_label(s)}", first_line(_scenario_reason(s))) for s in failing_scenarios(story)]
-    return scenarios + [(_via(t), first_line(t["reason"])) for t in story["failing_tests"]]
+def _failures_of(report: dict[str, Any], story: dict[str, Any]) -> list[dict[str, Any]]:
+    by_anchor = {f["anchor"]: f for f in report["failures"]}
+    return [by_anchor[entry["anchor"]] for entry in story["failures"]]
 
 
 def terminal_table(report: dict[str, Any]) -> str:
-    """One line per story (PASS/FAIL and counts, within 80 columns), what failed under it, then the gates.
+    """One line per story (its result and counts, within 80 columns), then each failure once, then the gates.
 
-    The lines under a story name its failing scenarios and, apart from them, the failing unit tests
-    with the requirement that links each to the story. Node ids, paths and gate violations are
-    printed whole, however long, so they can be copied to rerun or open.
+    Each failure names the stories it affects and how (``its scenario``, ``via FR-009``). Node ids,
+    paths and gate violations are printed whole, however long, so they can be copied to rerun or open.
     """
-    heads = ("pass", "fail", "undef", "skip", "desel", "notrun*", "unbnd*")
-    header = f"{'story':6}{'prio':5}{'result':7}" + "".join(f"{h:>8}" for h in heads)
+    heads = ("pass", "fail", "undef", "skip", "unsel*", "notrun*", "unbnd*")
+    header = f"{'story':6}{'prio':5}{'result':8}" + "".join(f"{h:>8}" for h in heads)
     lines = [header, "-" * len(header)]
     for story in report["stories"]:
         counts = "".join(f"{n:>8}" for n in _counts(story))
-        lines.append(f"{story['id']:6}{story['priority']:5}{story_result(story):7}{counts}")
-        scenarios = failing_scenarios(story)
-        if scenarios:
-            noun = "scenario" if len(scenarios) == 1 else "scenarios"
-            lines.append(f"      FAIL ({noun} {', '.join(_scenario_label(s) for s in scenarios)})")
-        for s in scenarios:
-            where = " ".join(filter(None, [s["failure_location"] or s["location"], s["failure_definition"]]))
-            lines += _message(f"{_scenario_label(s)} at {where}: ", _scenario_reason(s), 8)
-        for test in story["failing_tests"]:
-            lines.append(f"      FAIL {_via(test)}")
-            lines += _message(f"{test['location']}: ", test["reason"], 8)
+        lines.append(f"{story['id']:6}{story['priority']:5}{story_result(story):8}{counts}")
     lines.append(FOOTNOTE)
-    unowned = [t for t in report["failing_tests"] if not any(t["nodeid"] in _story_tests(s) for s in report["stories"])]
-    if unowned:
-        lines += ["", "failing tests that verify no story:"]
-        for test in unowned:
-            lines.append(f"  {test['nodeid']}")
-            lines += _message(f"{test['location']}: ", test["reason"], 4)
-    failed_gates = [g for g in report["gates"] if not g["passed"]]
+    if report.get("partial"):
+        lines += ["", _selection(report)]
+    if report["failures"]:
+        lines += ["", f"failures ({len(report['failures'])}), each with the stories it turns red:"]
+    for failure in report["failures"]:
+        lines.append(f"  FAIL {failure_title(failure)}")
+        lines.append(f"    affects {affects(failure)}")
+        where = " ".join(value for _, value in failure_places(failure) if value)
+        lines += _message(f"{where}: ", failure["reason"], 4)
+    failed_gates = [g for g in report["gates"] if g["status"] == "failed"]
+    unjudged = [g["name"] for g in report["gates"] if g["status"] == "not judged"]
     lines.append("")
     lines.append(
         "gates: all passed" if not failed_gates else "gates FAILED: " + ", ".join(g["name"] for g in failed_gates)
     )
+    if unjudged:
+        lines.append(f"  not judged in this run: {', '.join(unjudged)}")
     for gate in failed_gates:
         lines += [f"  - {gate['name']}: {violation}" for violation in gate["violations"]]
     return "\n".join(lines)
 
 
-def _story_tests(story: dict[str, Any]) -> set[str]:
-    return {t["nodeid"] for t in story["failing_tests"]}
-
-
 # --- Markdown --------------------------------------------------------------------------------------
+
+#: The report's sections, in order: (anchor, title).
+SECTIONS = (
+    ("legend", "What the words mean"),
+    ("stories", "User stories"),
+    ("failures", "Failures"),
+    ("requirements", "Requirements"),
+    ("criteria", "Success criteria"),
+    ("gates", "Gates"),
+    ("wire", "Wire conformance"),
+    ("environment", "Environment"),
+)
 
 
 def _md_cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", "<br>")
 
 
-def _md_failure(title: str, message: str, where: list[str]) -> list[str]:
-    out = [f"- **{_md_cell(title)}** ({', '.join(f'`{w}`' for w in where if w)})", ""]
-    out += ["  ```text", *textwrap.indent(message, "  ").splitlines(), "  ```", ""]
-    return out
-
-
 def _md_environment(env: dict[str, Any]) -> list[str]:
     packages = ", ".join(f"{name} {version}" for name, version in env["packages"].items())
     dirty = {True: " (uncommitted changes)", False: " (clean)", None: ""}[env["dirty"]]
     return [
+        "<a id='environment'></a>",
         "## Environment",
         "",
         f"- Python: {env['python']}",
@@ -165,76 +233,104 @@ def _md_environment(env: dict[str, Any]) -> list[str]:
     ]
 
 
+def _md_heading(key: str) -> list[str]:
+    return ["", f"<a id='{key}'></a>", "", f"## {dict(SECTIONS)[key]}", ""]
+
+
+def _summary(report: dict[str, Any]) -> str:
+    summary = report["summary"]
+    failed = [g["name"] for g in report["gates"] if g["status"] == "failed"]
+    gates = f"FAILED ({', '.join(failed)})" if failed else "passed"
+    return (
+        f"{summary['scenario_runs']} scenario runs, {summary['tests_run']} tests; {summary['duration_seconds']} s "
+        f"of wall time (the tests' own time: {summary['test_seconds']} s); gates {gates}."
+    )
+
+
+def _md_failures(report: dict[str, Any]) -> list[str]:
+    out = _md_heading("failures")
+    if not report["failures"]:
+        return [*out, "None."]
+    for failure in report["failures"]:
+        places = ", ".join(f"{label} `{value}`" for label, value in failure_places(failure) if value)
+        out += [f"- <a id='{failure['anchor']}'></a>**{_md_cell(failure_title(failure))}**", ""]
+        out += [f"  affects {affects(failure)}; {places}", ""]
+        out += ["  ```text", *textwrap.indent(failure["reason"], "  ").splitlines(), "  ```", ""]
+    return out
+
+
+def _md_names(title: str, names: list[str]) -> str:
+    """A folded list of names for a table cell."""
+    if not names:
+        return "—"
+    return f"<details><summary>{title}</summary>{'<br>'.join(_md_cell(n) for n in names)}</details>"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The report for product owners, in Markdown."""
-    summary = report["summary"]
+    selection = _selection(report)
     out = [
         "# Traceability report",
         "",
-        f"**{verdict(report)}**: {summary['scenario_runs']} scenario runs, {summary['tests_run']} tests in "
-        f"{summary['duration_seconds']} s; gates {'passed' if summary['gates_passed'] else 'FAILED'}.",
+        f"**{verdict(report)}**: {_summary(report)}",
         "",
-        *_md_environment(report["environment"]),
-        "## User stories",
-        "",
-        "| Story | Priority | Title | Result | Failing | " + " | ".join(COLUMNS) + " |",
+        *([f"> {selection}", ""] if selection else []),
+        "Contents: " + " · ".join(f"[{title}](#{key})" for key, title in SECTIONS),
+        *_md_heading("legend"),
+        *(f"- **{word}**: {meaning}" for word, meaning in LEGEND),
+        *_md_heading("stories"),
+        "| Story | Result | Priority | Title | Failing | " + " | ".join(COLUMNS) + " |",
         "|---|---|---|---|---|" + "---|" * len(COLUMNS),
     ]
     for story in report["stories"]:
-        failing = "<br>".join(f"**{_md_cell(what)}**: {_md_cell(why)}" for what, why in story_failures(story)) or "—"
+        failing = (
+            "<br>".join(f"[{_md_cell(failure_title(f))}](#{f['anchor']})" for f in _failures_of(report, story)) or "—"
+        )
         out.append(
-            f"| {story['id']} | {story['priority']} | {_md_cell(story['title'])} | {story_result(story)} | "
+            f"| {story['id']} | {story_result(story)} | {story['priority']} | {_md_cell(story['title'])} | "
             f"{failing} | " + " | ".join(str(n) for n in _counts(story)) + " |"
         )
     out += ["", f"\\* {FOOTNOTE.removeprefix('* ')}"]
     for story in report["stories"]:
         out += ["", f"### {story['id']}: {story['title']} ({story['priority']})", "", _md_cell(story["sentence"]), ""]
-        failures = [s for s in story["scenarios"] if s["status"] in ("failed", "undefined")]
-        if failures or story["failing_tests"]:
-            out += ["Failures:", ""]
-            for s in failures:
-                where = [s["failure_location"] or s["location"], s["failure_definition"]]
-                out += _md_failure(f"{s['acceptance_id']} {s['name']}".strip(), s["reason"], where)
-            for test in story["failing_tests"]:
-                title = f"unit test {test['nodeid']} ({', '.join(test['requirements'])})"
-                out += _md_failure(title, test["reason"], [test["location"]])
         out += [
             "| Scenario | Status | Runs | Requirements | Spec text | Duration | Detail |",
             "|---|---|---|---|---|---|---|",
         ]
         for s in story["scenarios"]:
             runs = ", ".join(f"{r['kind'] or 'run'}: {r['status']}" for r in s["runs"]) or "—"
+            detail = _md_cell(summary_line(s["reason"])) or "—"
             out.append(
                 f"| {s['acceptance_id']} {_md_cell(s['name'])} | {s['status']} | {runs} | {', '.join(s['requirements'])} | "
-                f"{_md_cell(s['verbatim'] or '—')} | {s['duration']:.3f} s | {_md_cell(s['reason']) or '—'} |"
+                f"{_md_cell(s['verbatim'] or '—')} | {s['duration']:.3f} s | {detail} |"
             )
-    out += [
-        "",
-        "## Requirements",
-        "",
-        "| Requirement | Status | Scenarios | Unit tests | Gates | Text |",
-        "|---|---|---|---|---|---|",
-    ]
+    out += _md_failures(report)
+    out += _md_heading("requirements")
+    out += ["| Requirement | Status | Scenarios | Unit tests | Gates | Text |", "|---|---|---|---|---|---|"]
     for r in report["requirements"]:
-        scenarios = ", ".join(f"{s['acceptance_id'] or s['name']} ({s['status']})" for s in r["scenarios"]) or "—"
-        units = ", ".join(f"{n} {status}" for status, n in sorted(r["unit_test_counts"].items())) or "—"
-        units += "".join(
-            f"<br>**{t['status']}** `{t['nodeid']}` at `{t['location']}`: {t['reason']}" for t in r["failing_tests"]
+        scenarios = _md_names(
+            f"{len(r['scenarios'])} scenarios", [f"{scenario_label(s)} ({s['status']})" for s in r["scenarios"]]
         )
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(r["unit_test_counts"].items()))
+        units = _md_names(counts, [f"`{t['nodeid']}` ({t['status']})" for t in r["unit_tests"]])
         gates = ", ".join(f"{g['name']} ({g['status']})" for g in r["gates"]) or "—"
         status = r["status"] + (f": {r['not_checkable']}" if r["not_checkable"] else "")
-        out.append(
-            f"| {r['id']} | {_md_cell(status)} | {scenarios} | {_md_cell(units)} | {gates} | {_md_cell(r['text'])} |"
-        )
-    out += ["", "## Success criteria", "", "| Criterion | Value | How | Text |", "|---|---|---|---|"]
-    out += [f"| {c['id']} | {_md_cell(c['value'])} | {c['how']} | {_md_cell(c['text'])} |" for c in report["criteria"]]
-    out += _md_conformance(report.get("conformance", []))
-    out += ["", "## Gates", "", "| Gate | Result | What it guards |", "|---|---|---|"]
+        out.append(f"| {r['id']} | {_md_cell(status)} | {scenarios} | {units} | {gates} | {_md_cell(r['text'])} |")
+    out += _md_heading("criteria")
+    out += ["| Criterion | Status | Value | Note | Text |", "|---|---|---|---|---|"]
+    out += [
+        f"| {c['id']} | {c['status']} | {_md_cell(c['value'])} | {_md_cell(c['note'] or '—')} | {_md_cell(c['text'])} |"
+        for c in report["criteria"]
+    ]
+    out += _md_heading("gates")
+    out += ["| Gate | Result | What it guards |", "|---|---|---|"]
     for gate in report["gates"]:
-        result = "passed" if gate["passed"] else f"FAILED ({len(gate['violations'])})"
-        out.append(f"| {gate['name']} | {result} | {_md_cell(gate['meaning'])} |")
-    for gate in (g for g in report["gates"] if not g["passed"]):
+        result = {"failed": f"FAILED ({len(gate['violations'])})", "not judged": f"not judged: {gate['note']}"}
+        out.append(f"| {gate['name']} | {result.get(gate['status'], gate['status'])} | {_md_cell(gate['meaning'])} |")
+    for gate in (g for g in report["gates"] if g["status"] == "failed"):
         out += ["", f"**{gate['name']}**", ""] + [f"- {_md_cell(v)}" for v in gate["violations"]]
+    out += ["", "<a id='wire'></a>", *_md_conformance(report.get("conformance", []))]
+    out += ["", *_md_environment(report["environment"])]
     return "\n".join(out) + "\n"
 
 
@@ -260,25 +356,30 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d8dde6;padd
 .scroll{overflow-x:auto;max-width:100%}.scroll>table{min-width:42rem}
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d8dde6;padding:.35rem .5rem;vertical-align:top;text-align:left}
 th{background:#f2f4f8}
-.s{display:inline-block;max-width:100%;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;white-space:normal;overflow-wrap:anywhere}
+.s{display:inline-block;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;white-space:nowrap;overflow-wrap:normal}
 .passed,.matches,.PASS,.PASSED,.xfailed,.lossless{background:#dcf5e3;color:#13602c}
 .failed,.undefined,.unbound,.FAILED,.FAIL,.unverified,.DIFFERS,.MISSING,.disagrees,.untested{background:#fde2e1;color:#8a1712}
-.skipped,.not-run,.not-reached,.deselected,.not-checkable-here,.unknown{background:#fff3cd;color:#6b4e00}
+.skipped,.not-run,.not-reached,.not-run-in-this-selection,.NOT-RUN,.PARTIAL,.SKIP,.not-checkable-here,.not-judged,.checked-in-CI,.unknown{background:#fff3cd;color:#6b4e00}
 .muted{color:#5b6472}code,pre{font-size:12px}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f7f9;border:1px solid #e3e6ec;padding:.5rem;margin:.3rem 0;max-width:100%}
 details{margin:.35rem 0}details.scenario{border:1px solid #d8dde6;border-radius:.4rem;padding:.3rem .6rem}
-details.scenario>summary{cursor:pointer}
+details.scenario>summary,details.section>summary{cursor:pointer}
+details.section>summary{font-size:1.5em;font-weight:700;margin-top:2.2rem;border-bottom:1px solid #d8dde6;padding-bottom:.3rem}
 .failure{border-left:4px solid #c0362c;background:#fff6f5;padding:.4rem .6rem;margin:.4rem 0}
+.partial{border-left:4px solid #b58900;background:#fffbea;padding:.4rem .6rem}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;background:#f2f4f8;padding:.5rem;border-radius:.4rem}
 .filters label{display:flex;gap:.3rem;align-items:center}.filters input,.filters select{max-width:12rem}
 .hidden{display:none}
+nav.toc ul{display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;list-style:none}
+dl.legend{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:.4rem 0}dl.legend dd{margin:0}
+@media (max-width:40rem){dl.legend{grid-template-columns:1fr}dl.legend dd{margin:0 0 .4rem .5rem}}
 table.steps td:not(:first-child),table.steps th:not(:first-child){white-space:nowrap;width:1%}
 table.stories th,table.stories td:not(.failing){overflow-wrap:normal}
-table.stories .title{min-width:8rem}table.stories .failing{min-width:16rem}
+table.stories .title{min-width:8rem}table.stories .failing{min-width:12rem}
 """
 
-# Filters scenarios by status, story and tag, and opens the scenario a link lands on. Inline, so the
-# page stays one offline file.
+# Filters scenarios by status, story and tag, and opens the scenario or section a link lands on.
+# Inline, so the page stays one offline file.
 _SCRIPT = """
 (function(){
   var status=document.getElementById('f-status'),story=document.getElementById('f-story'),tag=document.getElementById('f-tag');
@@ -311,9 +412,13 @@ def _table(head: list[str], rows: list[str], cls: str = "") -> str:
     return f"<div class='scroll'><table class='{cls}'><tr>{header}</tr>{''.join(rows)}</table></div>"
 
 
-def _failure_box(title: str, message: str, where: list[tuple[str, str]]) -> str:
+def _failure_box(title: str, message: str, where: list[tuple[str, str]], anchor: str = "") -> str:
     places = " · ".join(f"{escape(label)} <code>{escape(value)}</code>" for label, value in where if value)
-    return f"<div class='failure'><b>{escape(title)}</b><br><span class='muted'>{places}</span><pre>{escape(message)}</pre></div>"
+    ident = f" id='{escape(anchor)}'" if anchor else ""
+    return (
+        f"<div class='failure'{ident}><b>{escape(title)}</b><br><span class='muted'>{places}</span>"
+        f"<pre>{escape(message)}</pre></div>"
+    )
 
 
 def _environment_html(env: dict[str, Any]) -> str:
@@ -368,13 +473,22 @@ def _scenario_html(story: dict[str, Any], s: dict[str, Any]) -> str:
     failing = s["status"] in ("failed", "undefined")
     opened = s["status"] in FAILING or (s["verbatim"] or "matches") != "matches"
     body = [f"<p class='muted'>{escape(s['location'])}"]
-    body.append(f" · spec text {_badge(s['verbatim'])}</p>" if s["verbatim"] else "</p>")
+    if s["verbatim"]:
+        # The badge says matches, DIFFERS or MISSING; what differs follows as text, free to wrap.
+        outcome, _, detail = s["verbatim"].partition(": ")
+        body.append(f" · spec text {_badge(outcome)} {escape(detail)}</p>")
+    else:
+        body.append("</p>")
     if failing:
         body.append(
             _failure_box(
                 s["reason"].split(":", 1)[0] if s["status"] == "failed" else "undefined step",
                 s["reason"],
-                [("feature", s["failure_location"]), ("step definition", s["failure_definition"])],
+                [
+                    ("feature", s["failure_location"]),
+                    ("step definition", s["failure_definition"]),
+                    ("failed at", s["failure_line"]),
+                ],
             )
         )
     elif s["reason"]:
@@ -399,43 +513,57 @@ def _filters(report: dict[str, Any]) -> str:
         "<form class='filters' onsubmit='return false'><b>Filter scenarios</b>"
         f"<label>status <select id='f-status'><option value=''>any</option>{options}</select></label>"
         f"<label>story <select id='f-story'><option value=''>any</option>{stories}</select></label>"
-        "<label>tag <input id='f-tag' type='search' placeholder='FR-013, parity…'></label></form>"
+        "<label>tag <input id='f-tag' type='search' placeholder='fr:FR-013, parity…'></label></form>"
     )
 
 
-def _story_html(story: dict[str, Any]) -> str:
+def _failure_links(report: dict[str, Any], story: dict[str, Any]) -> str:
+    """Links to the failures that turn the story red, each with how it reaches the story."""
+    how = {entry["anchor"]: entry["how"] for entry in story["failures"]}
+    return "".join(
+        f"<div><a href='#{escape(f['anchor'])}'>{escape(failure_title(f))}</a> "
+        f"<span class='muted'>({escape(how[f['anchor']])})</span></div>"
+        for f in _failures_of(report, story)
+    )
+
+
+def _story_html(report: dict[str, Any], story: dict[str, Any]) -> str:
+    failing = _failure_links(report, story)
     parts = [
-        f"<h2 id='{escape(story['id'])}'>{escape(story['id'])}: {escape(story['title'])} "
-        f"<span class='muted'>({escape(story['priority'])})</span> {_badge(story_result(story))}</h2>"
+        f"<h3 id='{escape(story['id'])}'>{escape(story['id'])}: {escape(story['title'])} "
+        f"<span class='muted'>({escape(story['priority'])})</span> {_badge(story_result(story))}</h3>"
         f"<p>{escape(story['sentence'])}</p>"
+        + (f"<div class='failure'>Fails because of: {failing}</div>" if failing else "")
     ]
-    for test in story["failing_tests"]:
-        parts.append(
-            _failure_box(
-                f"unit test {test['status']}: {test['nodeid']} (verifies {', '.join(test['requirements'])})",
-                test["reason"],
-                [("test", test["location"])],
-            )
-        )
     parts += [_scenario_html(story, s) for s in story["scenarios"]]
     return "".join(parts)
 
 
-def _failing_cell(story: dict[str, Any]) -> str:
-    """What makes the story fail, each with the first line of its message."""
-    entries = [
-        f"<div><b>{escape(what)}</b>: <span class='muted'>{escape(why)}</span></div>"
-        for what, why in story_failures(story)
+def _failures_html(report: dict[str, Any]) -> str:
+    boxes = [
+        _failure_box(f"{failure_title(f)}: affects {affects(f)}", f["reason"], failure_places(f), f["anchor"])
+        for f in report["failures"]
     ]
-    return "".join(entries) or "—"
+    return "".join(boxes) or "<p>None.</p>"
+
+
+def _names(title: str, items: list[str]) -> str:
+    """A folded list, for a table cell that would otherwise hold dozens of names."""
+    if not items:
+        return "—"
+    return f"<details><summary>{title}</summary><ul>{''.join(f'<li>{i}</li>' for i in items)}</ul></details>"
 
 
 def _requirement_row(r: dict[str, Any]) -> str:
-    scenarios = ", ".join(
-        f"<a href='#{escape(s['anchor'])}'>{escape(s['acceptance_id'] or s['name'])}</a> {_badge(s['status'])}"
-        for s in r["scenarios"]
+    scenarios = _names(
+        f"{len(r['scenarios'])} scenario{'s' if len(r['scenarios']) != 1 else ''}",
+        [
+            f"<a href='#{escape(s['anchor'])}'>{escape(scenario_label(s))}</a> {_badge(s['status'])}"
+            for s in r["scenarios"]
+        ],
     )
-    units = ", ".join(f"{n} {escape(status)}" for status, n in sorted(r["unit_test_counts"].items()))
+    counts = ", ".join(f"{n} {escape(status)}" for status, n in sorted(r["unit_test_counts"].items()))
+    units = _names(counts, [f"<code>{escape(t['nodeid'])}</code> {_badge(t['status'])}" for t in r["unit_tests"]])
     units += "".join(
         _failure_box(f"{t['status']}: {t['nodeid']}", t["reason"], [("test", t["location"])])
         for t in r["failing_tests"]
@@ -446,7 +574,7 @@ def _requirement_row(r: dict[str, Any]) -> str:
     )
     return (
         f"<tr id='{escape(r['anchor'])}'><td><b>{escape(r['id'])}</b> {escape(r['text'])}</td><td>{status}</td>"
-        f"<td>{scenarios or '—'}</td><td>{units or '—'}</td><td>{gates or '—'}</td></tr>"
+        f"<td>{scenarios}</td><td>{units}</td><td>{gates or '—'}</td></tr>"
     )
 
 
@@ -471,55 +599,72 @@ def _conformance_html(endpoints: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _with_note(status: str, note: str) -> str:
+    return _badge(status) + (f"<br><span class='muted'>{escape(note)}</span>" if note else "")
+
+
 def html(report: dict[str, Any]) -> str:
     """The report as one HTML file: inline CSS and script, nothing fetched from the network."""
-    summary = report["summary"]
     result = verdict(report)
+    selection = _selection(report)
     story_rows = [
-        f"<tr><td><a href='#{escape(story['id'])}'>{escape(story['id'])}</a></td><td>{escape(story['priority'])}</td>"
-        f"<td class='title'>{escape(story['title'])}</td><td>{_badge(story_result(story))}</td>"
-        f"<td class='failing'>{_failing_cell(story)}</td>" + "".join(f"<td>{n}</td>" for n in _counts(story)) + "</tr>"
+        f"<tr><td><a href='#{escape(story['id'])}'>{escape(story['id'])}</a></td><td>{_badge(story_result(story))}</td>"
+        f"<td>{escape(story['priority'])}</td><td class='title'>{escape(story['title'])}</td>"
+        f"<td class='failing'>{_failure_links(report, story) or '—'}</td>"
+        + "".join(f"<td>{n}</td>" for n in _counts(story))
+        + "</tr>"
         for story in report["stories"]
     ]
-    unowned = [
-        _failure_box(f"{t['status']}: {t['nodeid']}", t["reason"], [("test", t["location"])])
-        for t in report["failing_tests"]
-        if not any(t["nodeid"] in _story_tests(s) for s in report["stories"])
-    ]
     criteria = [
-        f"<tr><td><b>{escape(c['id'])}</b> {escape(c['text'])}</td><td>{escape(c['value'])}</td><td>{escape(c['how'])}</td></tr>"
+        f"<tr><td><b>{escape(c['id'])}</b> {escape(c['text'])}</td><td>{_with_note(c['status'], c['note'])}</td>"
+        f"<td>{escape(c['value'])}</td></tr>"
         for c in report["criteria"]
     ]
     gates = [
-        f"<tr><td>{escape(g['name'])}</td><td>{_badge('passed' if g['passed'] else 'FAILED')}"
+        f"<tr><td>{escape(g['name'])}</td><td>{_with_note(g['status'], g['note'])}"
         + (f"<ul>{''.join(f'<li>{escape(v)}</li>' for v in g['violations'])}</ul>" if g["violations"] else "")
         + f"</td><td>{escape(g['meaning'])}</td></tr>"
         for g in report["gates"]
     ]
+    legend = "".join(f"<dt>{_badge(word)}</dt><dd>{escape(meaning)}</dd>" for word, meaning in LEGEND)
+    toc = "".join(f"<li><a href='#{key}'>{escape(title)}</a></li>" for key, title in SECTIONS)
+    conformance = _conformance_html(report.get("conformance", []))
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'><title>Traceability report</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Traceability report {_badge(result)}</h1>",
-        f"<p class='muted'>{summary['scenario_runs']} scenario runs, {summary['tests_run']} tests in "
-        f"{summary['duration_seconds']} s; gates {'passed' if summary['gates_passed'] else 'FAILED'}.</p>",
-        "<details><summary>Environment</summary>" + _environment_html(report["environment"]) + "</details>",
-        "<h2>User stories</h2>",
-        _table(["Story", "Priority", "Title", "Result", "Failing", *COLUMNS], story_rows, "stories"),
+        f"<p class='muted'>{escape(_summary(report))}</p>",
+        f"<p class='partial'>{escape(selection)}</p>" if selection else "",
+        f"<nav class='toc' aria-label='Contents'><b>Contents</b><ul>{toc}</ul></nav>",
+        f"<details id='legend' open><summary><b>What the words mean</b></summary><dl class='legend'>{legend}</dl></details>",
+        "<h2 id='stories'>User stories</h2>",
+        _table(["Story", "Result", "Priority", "Title", "Failing", *COLUMNS], story_rows, "stories"),
         f"<p class='muted'>{escape(FOOTNOTE)}</p>",
-        ("<h2>Failing tests that verify no story</h2>" + "".join(unowned)) if unowned else "",
+        f"<h2 id='failures'>Failures ({len(report['failures'])})</h2>",
+        "<p class='muted'>Each failure once, with the stories it turns red: its own story, and every story whose "
+        "scenarios verify a requirement the failing test is about.</p>",
+        _failures_html(report),
+        "<h2>Scenarios by story</h2>",
         _filters(report),
-        *(_story_html(story) for story in report["stories"]),
-        "<h2>Requirements</h2>",
+        *(_story_html(report, story) for story in report["stories"]),
+        "<h2 id='requirements'>Requirements</h2>",
         _table(
             ["Requirement", "Status", "Scenarios", "Unit tests", "Gates"],
             [_requirement_row(r) for r in report["requirements"]],
         ),
-        "<h2>Success criteria</h2>",
-        _table(["Criterion", "Value", "How"], criteria),
-        _conformance_html(report.get("conformance", [])),
-        "<h2>Gates</h2>",
+        "<h2 id='criteria'>Success criteria</h2>",
+        _table(["Criterion", "Status", "Value"], criteria),
+        "<h2 id='gates'>Gates</h2>",
         _table(["Gate", "Result", "What it guards"], gates),
+        (
+            "<details class='section' id='wire'><summary>Wire conformance</summary>" + conformance + "</details>"
+            if conformance
+            else "<h2 id='wire'>Wire conformance</h2><p>No golden wire files.</p>"
+        ),
+        "<details class='section' id='environment'><summary>Environment</summary>"
+        + _environment_html(report["environment"])
+        + "</details>",
         f"<script>{_SCRIPT}</script></body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"

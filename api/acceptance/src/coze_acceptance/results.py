@@ -25,8 +25,10 @@ WORKER_OUTPUT = "coze_facts"
 #: Where the session facts of a process without xdist are kept.
 FACTS_KEY = pytest.StashKey[dict[str, Any]]()
 
+#: What a partial run (``--story``, ``-- --lf``, ``-- -k …``) left out, or the default run's ``-m`` did.
+NOT_SELECTED = "not run in this selection"
 #: Statuses from best to worst; a scenario run for two clients takes the worse of its runs.
-STATUSES = ("passed", "xfailed", "skipped", "deselected", "not run", "unbound", "undefined", "failed")
+STATUSES = ("passed", "xfailed", "skipped", NOT_SELECTED, "not run", "unbound", "undefined", "failed")
 #: Statuses that make a story, a requirement or the run fail.
 FAILING = frozenset({"failed", "undefined", "unbound"})
 
@@ -60,6 +62,8 @@ class Run:
     location: str = ""
     #: The failing step's definition, ``file:line`` (scenarios only).
     definition: str = ""
+    #: The line of the step definition that failed, ``file:line`` (scenarios only).
+    failing_line: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The run as the JSON report holds it."""
@@ -70,6 +74,7 @@ class Run:
             "reason": self.reason,
             "location": self.location,
             "definition": self.definition,
+            "failing_line": self.failing_line,
             "duration": round(self.duration, 4),
             "steps": self.facts.get("steps", []),
             "exchanges": self.facts.get("exchanges", []),
@@ -147,6 +152,7 @@ class Results:
             elif run.status != "failed":
                 run.status = "failed"
                 run.reason, run.location, run.definition = _failure(report, run.facts)
+                run.failing_line = run.facts.get("failed_step", {}).get("line", "")
         elif report.when == "call" and report.passed and run.status == "not run":
             run.status = "passed"
 
