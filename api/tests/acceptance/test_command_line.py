@@ -153,8 +153,9 @@ class TestCommandLineHints:
     def test_alluredir_says_where_it_wrote(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """The Allure line names the folder as an absolute path, with the command that shows it."""
         monkeypatch.chdir(tmp_path)
+        where = tmp_path / "allure"
         assert allure_line(Path("allure")) == (
-            f"allure results: {tmp_path / 'allure'} (view them with Allure 3: allure generate {tmp_path / 'allure'} && allure open)"
+            f"allure results: {where} (view them with Allure 3: allure generate {where} && allure open)"
         )
 
     def test_help_is_plain_text(self) -> None:
