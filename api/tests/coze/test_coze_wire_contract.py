@@ -72,6 +72,7 @@ from tests.coze.wire import (
     golden_stream,
     golden_text,
 )
+from tests.coze.wire.openapi.validation import is_error_envelope
 
 BOT, CONVERSATION, CHAT = "7484523878849822002", "7484523878849822003", "7484523878849822004"
 WORKFLOW, EXECUTE, WORKSPACE = "7484523878849822005", "7484523878849822006", "7484523878849822001"
@@ -208,17 +209,11 @@ def _without(value: dict[str, Any], keys: set[str]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if key not in keys}
 
 
-@functools.cache
-def _is_error(name: str) -> bool:
-    """An error envelope: a JSON body whose ``code`` is not 0, wherever the file lives."""
-    return name.endswith(".json") and bool(golden(name).get("code"))
-
-
 def _files(kind: str) -> list[str]:
     return [
         entry.file
         for entry in catalogue()
-        if entry.file.endswith(kind) and entry.file not in DISAGREEMENTS and not _is_error(entry.file)
+        if entry.file.endswith(kind) and entry.file not in DISAGREEMENTS and not is_error_envelope(entry.file)
     ]
 
 
@@ -283,7 +278,7 @@ class TestCozeWireContract:
         for got, event in zip(events, sent, strict=True):
             _assert_event(got, event)
 
-    @_each([entry.file for entry in catalogue() if _is_error(entry.file)])
+    @_each([entry.file for entry in catalogue() if is_error_envelope(entry.file)])
     async def test_error_envelope_raises_with_code_msg_and_logid(
         self, cozepy_client: AnyCoze, coze_router: respx.MockRouter, name: str
     ) -> None:
@@ -748,7 +743,7 @@ class TestCozeWireCoverage:
         checked = {*_files(".json"), *_files(".sse"), *DISAGREEMENTS}
         # A gateway's HTML page is not Coze's JSON: the real-socket tier checks how it is typed.
         checked |= {entry.file for entry in catalogue() if entry.file.endswith(".html")}
-        checked |= {entry.file for entry in catalogue() if _is_error(entry.file)}
+        checked |= {entry.file for entry in catalogue() if is_error_envelope(entry.file)}
         assert checked == {entry.file for entry in catalogue()}
 
     def test_every_disagreement_has_a_strict_xfail(self) -> None:
