@@ -36,6 +36,12 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # Integer widths the description writes as ``format``: kept, so that a drawn body stays in range.
 INTEGER_FORMATS = frozenset({"i32", "i64", "int", "int32", "int64"})
+# Examples that are no value but a pointer elsewhere: "see the response example".
+PLACEHOLDERS = frozenset({"详见响应示例"})
+# A placeholder the developer guide's response example fills in (pointer in the combined file).
+GUIDE_EXAMPLES = {
+    "/components/schemas/RequiredAction/properties/type": "submit_tool_outputs",  # chat_v3.md, retrieve_chat.md
+}
 # Composition keywords converted as they stand (none of the used operations has one today).
 COMBINATORS = ("allOf", "anyOf", "oneOf")
 
@@ -197,6 +203,13 @@ def resolve(document: Any, pointer: str) -> Any:
     return node
 
 
+def _optional(document: Any, pointer: str) -> Any:
+    try:
+        return resolve(document, pointer)
+    except (KeyError, IndexError):
+        return None
+
+
 def _json_string(text: str) -> str | None:
     if len(text) >= 2 and text[0] == text[-1] == '"':
         try:
@@ -212,8 +225,9 @@ def example(value: Any, kind: str | None) -> list[Any]:
 
     The description writes examples loosely: integers as floats (``1715689059.0``) or strings
     (``'2'``), booleans as ``'true'``, an empty string as ``'""'``. Those are normalized; an example
-    that is no value of the type (``'\'`` for an integer, JSON text for an array) is dropped, since
-    arrays and maps are built from their items' examples.
+    that is no value of the type (``'\'`` for an integer, ``'-'`` for an array) is dropped. An object's
+    or array's example given as JSON text is kept when it parses to that type (a map's
+    ``'{ "uuid": "newid1234" }'``); a body is built from the items' examples first.
     """
     if kind == "integer":
         if isinstance(value, bool):
@@ -231,7 +245,15 @@ def example(value: Any, kind: str | None) -> list[Any]:
         if isinstance(value, bool):
             return [value]
         return [value == "true"] if value in ("true", "false") else []
+    if kind in ("object", "array") and isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return []
+        return [parsed] if isinstance(parsed, dict if kind == "object" else list) else []
     if kind == "string":
+        if value in PLACEHOLDERS:
+            return []
         if isinstance(value, str):
             decoded = _json_string(value)
             return [decoded if decoded is not None else value]
@@ -249,6 +271,11 @@ class Converter:
 
     def __init__(self, document: Any) -> None:
         self.document = document
+        self.guide_examples = {
+            id(node): value
+            for pointer, value in GUIDE_EXAMPLES.items()
+            if isinstance(node := _optional(document, pointer), dict)
+        }
         self.active: list[str] = []
         self.recursive: set[str] = set()
         self.defs: dict[str, Any] = {}
@@ -284,7 +311,9 @@ class Converter:
         for keyword in COMBINATORS:
             if keyword in node:
                 schema[keyword] = [self.convert(sub) for sub in node[keyword]]
-        if "x-coze-example" in node and kind is not None:
+        if id(node) in self.guide_examples:
+            schema["examples"] = [self.guide_examples[id(node)]]
+        elif "x-coze-example" in node and kind is not None:
             schema_examples = example(node["x-coze-example"], kind)
             if schema_examples:
                 schema["examples"] = schema_examples
