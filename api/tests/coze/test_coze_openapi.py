@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ from tests.coze.parity import (
     write,
 )
 from tests.coze.parity import read as parity_read
+from tests.coze.test_coze_wire_contract import asserted_paths
 from tests.coze.wire import LOGID, catalogue, event_stream, golden, golden_response, with_changes
 from tests.coze.wire.openapi import (
     OPENAPI_DIR,
@@ -42,6 +44,7 @@ from tests.coze.wire.openapi import (
     source,
 )
 from tests.coze.wire.openapi.examples import documented_event, documented_example
+from tests.coze.wire.openapi.fields import covers, documented_paths
 from tests.coze.wire.openapi.validation import (
     Departure,
     departures,
@@ -462,3 +465,58 @@ class TestCozeOpenapiDocumentedExampleCoverage:
         """Each described operation has a documented-example test here, or its source documents no example."""
         assert {RUN, HISTORY, CHAT_STREAM, WORKFLOW_STREAM, *READS} | WITHOUT_EXAMPLES == set(described_endpoints())
         assert all(documented_example(endpoint) is None for endpoint in WITHOUT_EXAMPLES)
+
+
+# --- every documented field is asserted --------------------------------------------------------------
+
+
+@cache
+def _unasserted() -> tuple[dict[str, Any], ...]:
+    return tuple(tomllib.loads((OPENAPI_DIR / "unasserted.toml").read_text(encoding="utf-8"))["unasserted"])
+
+
+def _below(path: str, listed: str) -> bool:
+    return path == listed or path.startswith((f"{listed}.", f"{listed}[]", f"{listed}{{}}"))
+
+
+def _asserted(endpoint: str, documented: set[str]) -> set[str]:
+    """What the lossless contract tests assert, over every golden file of ``endpoint``."""
+    return {
+        path for entry in catalogue() if entry.endpoint == endpoint for path in asserted_paths(entry.file, documented)
+    }
+
+
+class TestCozeOpenapiDocumentedFields:
+    """Every documented property reaches a typed result a test asserts by value, or is listed with its reason."""
+
+    @pytest.mark.parametrize("endpoint", described_endpoints())
+    def test_every_documented_field_is_asserted_or_listed(self, endpoint: str) -> None:
+        """Each documented property is compared by the lossless contract tests, or listed in ``unasserted.toml``."""
+        documented = documented_paths(endpoint)
+        asserted = _asserted(endpoint, documented)
+        own = [path for entry in _unasserted() if entry["endpoint"] == endpoint for path in entry["paths"]]
+        shared = [path for entry in _unasserted() if entry["endpoint"] == "*" for path in entry["paths"]]
+        listed = [*own, *(path for path in shared if path in documented)]
+        gaps = sorted(p for p in documented if not covers(p, asserted) and not any(_below(p, x) for x in listed))
+        assert not gaps, f"documented, asserted nowhere and not listed in unasserted.toml: {gaps}"
+        assert not [path for path in own if path not in documented], "listed paths the description does not have"
+        stale = [path for path in listed if covers(path, asserted)]
+        assert not stale, f"listed in unasserted.toml but asserted now: {stale}"
+
+    def test_every_listed_entry_says_why(self) -> None:
+        """Each entry names a described operation (or all), a kind and a reason."""
+        for entry in _unasserted():
+            assert entry["endpoint"] in {"*", *described_endpoints()}, entry
+            assert entry["kind"] in {"envelope", "cozepy-loses", "no-golden-yet", "not-read"}, entry
+            assert entry["paths"], entry
+            assert entry["reason"], entry
+
+    def test_asserted_paths_follow_the_lossless_tests(self) -> None:
+        """A file the lossless test reads gives its fields (maps as ``{}``); a known disagreement gives none."""
+        endpoint = "POST /v1/conversation/create"
+        paths = asserted_paths("conversations/create_named.json", documented_paths(endpoint))
+        assert {"data.name", "data.updated_at", "data.creator_id", "data.connector_id", "data.meta_data{}"} <= paths
+        assert (
+            asserted_paths("bots/get_online_info_variables.json", documented_paths("GET /v1/bot/get_online_info"))
+            == set()
+        )

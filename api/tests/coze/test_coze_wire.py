@@ -20,6 +20,8 @@ SOURCE_PATHS = {
     "CSDK": re.compile(r"packages/chat-sdk/src/[\w/.-]+\.ts"),  # coze-js's chat SDK, from the repository root
     "JAVA": re.compile(r"(client|service)/[\w/]+\.java"),  # coze-dev/coze-java, under com/coze/openapi/
     "DOCS": re.compile(r"[a-z0-9_]+\.md"),  # coze-dev/coze-sdk-gen docs/api-markdown/<page>.md
+    # coze-dev/coze-sdk-gen's OpenAPI description: the combined file or a per-API file (a JSON pointer follows).
+    "OPENAPI": re.compile(r"coze-openapi\.yaml|docs/api-swagger/[a-z0-9_]+\.yaml"),
 }
 
 
