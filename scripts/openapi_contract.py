@@ -370,6 +370,8 @@ def transcribe(combined: Path, swagger: Path, commit: str) -> dict[str, Any]:
             "response": {"$schema": SCHEMA_DIALECT, **Converter(doc).root(resolve(doc, source.response_pointer))},
         }
         if source.events:
+            # The flat union of the events' fields, under application/json: a schema, but no answer's body.
+            entry["stream_only"] = source.operation_pointer + (source.stream or "") == source.response_pointer
             entry["events"] = {
                 name: {"$schema": SCHEMA_DIALECT, **_event_schema(doc, source, rule)}
                 for name, rule in source.events.items()

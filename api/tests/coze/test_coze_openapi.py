@@ -328,6 +328,11 @@ def _sse(endpoint: str, events: list[str]) -> str:
     return "\n".join(frames) + "\n"
 
 
+def _for(endpoint: str) -> pytest.MarkDecorator:
+    """The operation a documented-example test exercises, in its id: the report reads it there."""
+    return pytest.mark.parametrize("endpoint", [endpoint], ids=str)
+
+
 @pytest.mark.asyncio
 @pytest.mark.parity
 class TestCozeOpenapiDocumentedExamples:
@@ -354,8 +359,14 @@ class TestCozeOpenapiDocumentedExamples:
         assert result.response.logid == LOGID
         assert route.calls.last.request.headers["authorization"] == f"Bearer {mock_coze_api_token}"
 
+    @_for(CHAT_STREAM)
     async def test_documented_chat_is_answered(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, poll_policy: PollPolicy
+        self,
+        endpoint: str,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        poll_policy: PollPolicy,
     ) -> None:
         """A blocking chat whose create and message list answer as documented gives the chat and its messages."""
         chat, messages = documented_example(CHAT_STREAM), documented_example(MESSAGES)
@@ -370,8 +381,9 @@ class TestCozeOpenapiDocumentedExamples:
 
     @pytest.mark.parametrize("is_async", [False, True], ids=["blocking", "async"])
     @pytest.mark.xfail(strict=True, raises=CozeMalformedResponseError, reason=_PLAIN_OUTPUT + " (data: '\\')")
+    @_for(RUN)
     async def test_documented_run_is_an_outcome(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, is_async: bool
+        self, endpoint: str, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, is_async: bool
     ) -> None:
         """A run answered as documented gives its execute id, debug URL and raw output."""
         body = documented_example(RUN)
@@ -384,8 +396,14 @@ class TestCozeOpenapiDocumentedExamples:
         )
         assert json.loads(route.calls.last.request.content)["workflow_id"] == WORKFLOW
 
+    @_for(HISTORY)
     async def test_documented_run_is_waited_for(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, poll_policy: PollPolicy
+        self,
+        endpoint: str,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        poll_policy: PollPolicy,
     ) -> None:
         """An async run, then its documented run history, gives the history's output (the run history's path)."""
         history = documented_example(HISTORY)
@@ -397,8 +415,9 @@ class TestCozeOpenapiDocumentedExamples:
             history["data"][0]["output"],
         )
 
+    @_for(HISTORY)
     async def test_documented_run_history_is_logged(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+        self, endpoint: str, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
         """A workflow-log query over the documented run history finds the run with its documented values."""
         body = documented_example(HISTORY)
@@ -419,8 +438,9 @@ class TestCozeOpenapiDocumentedExamples:
         )
         assert route.calls.last.request.url.path.startswith(f"/v1/workflows/{WORKFLOW}/run_histories/")
 
+    @_for(CHAT_STREAM)
     async def test_documented_chat_stream_is_transcribed(
-        self, coze_client: AnyCoze, coze_router: respx.MockRouter
+        self, endpoint: str, coze_client: AnyCoze, coze_router: respx.MockRouter
     ) -> None:
         """A chat stream of documented events gives the documented chat, conversation and status."""
         events = [
@@ -441,8 +461,9 @@ class TestCozeOpenapiDocumentedExamples:
         )
         assert transcript.logid == LOGID
 
+    @_for(WORKFLOW_STREAM)
     async def test_documented_workflow_stream_is_followed(
-        self, coze_client: AnyCoze, coze_router: respx.MockRouter
+        self, endpoint: str, coze_client: AnyCoze, coze_router: respx.MockRouter
     ) -> None:
         """A workflow stream of a documented message and Done gives the message's documented content and node."""
         _serve(coze_router, WORKFLOW_STREAM, event_stream(_sse(WORKFLOW_STREAM, ["Message", "Done"])))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.coze.wire.openapi import event_names, event_schema, operation_schema
+from tests.coze.wire.openapi import event_names, event_schema, operation, operation_schema
 
 
 def _schema_paths(schema: dict[str, Any], prefix: str, found: set[str]) -> None:
@@ -48,14 +48,10 @@ def event_group(endpoint: str, event: str) -> str:
     return ",".join(sorted(same))
 
 
-# Its 200 "body" in the description is the flat union of its events' fields: no answer comes in that shape.
-STREAM_ONLY = {"POST /v1/workflow/stream_run"}
-
-
 def documented_paths(endpoint: str) -> set[str]:
     """Every documented property of ``endpoint``'s 200 body and of its events' data."""
     found: set[str] = set()
-    if endpoint not in STREAM_ONLY:
+    if not operation(endpoint).get("stream_only"):  # a stream's flat union of event fields is no body
         _schema_paths(operation_schema(endpoint), "", found)
     for event in event_names(endpoint):
         group = event_group(endpoint, event)
