@@ -369,8 +369,8 @@ class TestCozeOpenapiDocumentedExamples:
         poll_policy: PollPolicy,
     ) -> None:
         """A blocking chat whose create and message list answer as documented gives the chat and its messages."""
-        chat, messages = documented_example(CHAT_STREAM), documented_example(MESSAGES)
-        created = _serve(coze_router, CHAT_STREAM, _answer(chat))
+        chat, messages = documented_example(endpoint), documented_example(MESSAGES)
+        created = _serve(coze_router, endpoint, _answer(chat))
         _serve(coze_router, MESSAGES, _answer(messages))
         result = await blocking_chat(
             coze_client, coze_calls, poll_policy, bot_id=BOT, user_id="user-42", question="Hello?"
@@ -386,8 +386,8 @@ class TestCozeOpenapiDocumentedExamples:
         self, endpoint: str, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, is_async: bool
     ) -> None:
         """A run answered as documented gives its execute id, debug URL and raw output."""
-        body = documented_example(RUN)
-        route = _serve(coze_router, RUN, _answer(body))
+        body = documented_example(endpoint)
+        route = _serve(coze_router, endpoint, _answer(body))
         outcome = await workflow_run(coze_client, coze_calls, workflow_id=WORKFLOW, parameters={}, is_async=is_async)
         assert (outcome.execute_id, outcome.debug_url, outcome.raw_output) == (
             body["execute_id"],
@@ -406,9 +406,9 @@ class TestCozeOpenapiDocumentedExamples:
         poll_policy: PollPolicy,
     ) -> None:
         """An async run, then its documented run history, gives the history's output (the run history's path)."""
-        history = documented_example(HISTORY)
+        history = documented_example(endpoint)
         _serve(coze_router, RUN, golden_response("workflows/run_async.json"))
-        _serve(coze_router, HISTORY, _answer(history))
+        _serve(coze_router, endpoint, _answer(history))
         finished = await workflow_until_done(coze_client, coze_calls, poll_policy, workflow_id=WORKFLOW, parameters={})
         assert (finished.execute_id, finished.output) == (
             history["data"][0]["execute_id"],
@@ -420,9 +420,9 @@ class TestCozeOpenapiDocumentedExamples:
         self, endpoint: str, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
         """A workflow-log query over the documented run history finds the run with its documented values."""
-        body = documented_example(HISTORY)
+        body = documented_example(endpoint)
         [run] = body["data"]
-        route = _serve(coze_router, HISTORY, _answer(body))
+        route = _serve(coze_router, endpoint, _answer(body))
         result = await workflow_logs(
             coze_client,
             coze_calls,
@@ -451,9 +451,9 @@ class TestCozeOpenapiDocumentedExamples:
             "conversation.chat.completed",
             "done",
         ]
-        _serve(coze_router, CHAT_STREAM, event_stream(_sse(CHAT_STREAM, events)))
+        _serve(coze_router, endpoint, event_stream(_sse(endpoint, events)))
         transcript = await streamed_transcript(coze_client, bot_id=BOT, user_id="user-42")
-        chat = documented_event(CHAT_STREAM, "conversation.chat.completed")
+        chat = documented_event(endpoint, "conversation.chat.completed")
         assert (transcript.chat_id, transcript.conversation_id, transcript.status) == (
             chat["id"],
             chat["conversation_id"],
@@ -466,9 +466,9 @@ class TestCozeOpenapiDocumentedExamples:
         self, endpoint: str, coze_client: AnyCoze, coze_router: respx.MockRouter
     ) -> None:
         """A workflow stream of a documented message and Done gives the message's documented content and node."""
-        _serve(coze_router, WORKFLOW_STREAM, event_stream(_sse(WORKFLOW_STREAM, ["Message", "Done"])))
+        _serve(coze_router, endpoint, event_stream(_sse(endpoint, ["Message", "Done"])))
         progress = await workflow_progress(coze_client, workflow_id=WORKFLOW)
-        message = documented_event(WORKFLOW_STREAM, "Message")
+        message = documented_event(endpoint, "Message")
         [got] = progress.messages
         assert (got.content, got.node_title, got.node_seq_id, got.node_is_finish) == (
             message["content"],
