@@ -72,6 +72,9 @@ from tests.coze.wire import (
     golden_stream,
     golden_text,
 )
+from tests.coze.wire.openapi import event_names
+from tests.coze.wire.openapi.fields import stream_paths, value_paths
+from tests.coze.wire.openapi.validation import is_error_envelope
 
 BOT, CONVERSATION, CHAT = "7484523878849822002", "7484523878849822003", "7484523878849822004"
 WORKFLOW, EXECUTE, WORKSPACE = "7484523878849822005", "7484523878849822006", "7484523878849822001"
@@ -113,10 +116,6 @@ def _route(router: respx.MockRouter, endpoint: str) -> respx.Route:
 # --- what each endpoint's answer becomes in cozepy ---------------------------------------------------
 
 
-def _data(body: Any) -> Any:
-    return body["data"]
-
-
 def _same(result: Any) -> Any:
     return result
 
@@ -127,11 +126,23 @@ def _top_level(body: Any) -> Any:
 
 @dataclass(frozen=True)
 class Contract:
-    """How to ask cozepy for an endpoint, what it returns, and which part of the golden body that holds."""
+    """How to ask cozepy for an endpoint, what it returns, and which part of the golden body that holds.
+
+    ``root`` names that part as a path of the description's schema: ``data``, ``data[]`` (the one
+    item of ``data``), ``""`` (the top level without the envelope) or ``None`` (nothing but the envelope).
+    """
 
     call: Callable[[AnyCoze], Any]
     parsed: Callable[[Any], Any] = _same
-    documented: Callable[[Any], Any] = _data
+    root: str | None = "data"
+
+    def documented(self, body: Any) -> Any:
+        """The part of golden ``body`` the parsed result must hold."""
+        if self.root is None:
+            return {}
+        if self.root == "":
+            return _top_level(body)
+        return body["data"][0] if self.root == "data[]" else body["data"]
 
 
 CONTRACTS: dict[str, Contract] = {
@@ -151,7 +162,7 @@ CONTRACTS: dict[str, Contract] = {
         lambda page: {"has_more": page.has_more, "conversations": page.items},
     ),
     "DELETE /v1/conversations/{conversation_id}": Contract(
-        lambda c: c.conversations.delete(conversation_id=CONVERSATION), lambda _: {}, lambda _: {}
+        lambda c: c.conversations.delete(conversation_id=CONVERSATION), lambda _: {}, root=None
     ),
     "POST /v1/conversation/message/list": Contract(
         lambda c: c.conversations.messages.list(conversation_id=CONVERSATION),
@@ -161,17 +172,16 @@ CONTRACTS: dict[str, Contract] = {
             "last_id": page.last_id,
             "has_more": page.has_more,
         },
-        _top_level,
+        root="",
     ),
     "POST /v3/chat": Contract(lambda c: c.chat.create(bot_id=BOT, user_id="user-42")),
     "GET /v3/chat/retrieve": Contract(lambda c: c.chat.retrieve(conversation_id=CONVERSATION, chat_id=CHAT)),
     "GET /v3/chat/message/list": Contract(
         lambda c: c.chat.messages.list(conversation_id=CONVERSATION, chat_id=CHAT), list
     ),
-    "POST /v1/workflow/run": Contract(lambda c: c.workflows.runs.create(workflow_id=WORKFLOW), documented=_top_level),
+    "POST /v1/workflow/run": Contract(lambda c: c.workflows.runs.create(workflow_id=WORKFLOW), root=""),
     "GET /v1/workflows/{workflow_id}/run_histories/{execute_id}": Contract(
-        lambda c: c.workflows.runs.run_histories.retrieve(workflow_id=WORKFLOW, execute_id=EXECUTE),
-        documented=lambda body: body["data"][0],
+        lambda c: c.workflows.runs.run_histories.retrieve(workflow_id=WORKFLOW, execute_id=EXECUTE), root="data[]"
     ),
 }
 STREAMS: dict[str, Callable[[AnyCoze], Any]] = {
@@ -208,17 +218,11 @@ def _without(value: dict[str, Any], keys: set[str]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if key not in keys}
 
 
-@functools.cache
-def _is_error(name: str) -> bool:
-    """An error envelope: a JSON body whose ``code`` is not 0, wherever the file lives."""
-    return name.endswith(".json") and bool(golden(name).get("code"))
-
-
 def _files(kind: str) -> list[str]:
     return [
         entry.file
         for entry in catalogue()
-        if entry.file.endswith(kind) and entry.file not in DISAGREEMENTS and not _is_error(entry.file)
+        if entry.file.endswith(kind) and entry.file not in DISAGREEMENTS and not is_error_envelope(entry.file)
     ]
 
 
@@ -283,7 +287,7 @@ class TestCozeWireContract:
         for got, event in zip(events, sent, strict=True):
             _assert_event(got, event)
 
-    @_each([entry.file for entry in catalogue() if _is_error(entry.file)])
+    @_each([entry.file for entry in catalogue() if is_error_envelope(entry.file)])
     async def test_error_envelope_raises_with_code_msg_and_logid(
         self, cozepy_client: AnyCoze, coze_router: respx.MockRouter, name: str
     ) -> None:
@@ -295,21 +299,51 @@ class TestCozeWireContract:
         assert (error.code, error.msg, error.logid) == (wire["code"], wire["msg"], LOGID)
 
 
+def _compared_data(sent: GoldenEvent) -> Any:
+    """The part of a (known) event's data the stream test compares: all of it but the known losses."""
+    data = sent.json()
+    return _without(data, KNOWN_LOSSES["chat event"]) if sent.event.startswith("conversation.chat.") else data
+
+
 def _assert_event(got: Any, sent: GoldenEvent) -> None:
     if got.event in (ChatEventType.UNKNOWN, WorkflowEventType.UNKNOWN):
         # An event name Coze may add later is kept raw, not lost.
         assert (got.unknown["event"], got.unknown["data"]) == (sent.event, sent.data)
         return
     assert got.event.value == sent.event
-    data = sent.json()
     if sent.event.startswith("conversation.chat."):
-        assert_lossless(got.chat, _without(data, KNOWN_LOSSES["chat event"]))
+        assert_lossless(got.chat, _compared_data(sent))
     elif sent.event.startswith("conversation."):
-        assert_lossless(got.message, data)
+        assert_lossless(got.message, _compared_data(sent))
     else:
         assert got.id == int(sent.id or "")
         payload = {"Message": got.message, "Error": got.error, "Interrupt": got.interrupt}[sent.event]
-        assert_lossless(payload, data)
+        assert_lossless(payload, _compared_data(sent))
+
+
+def asserted_paths(name: str, documented: set[str]) -> set[str]:
+    """The documented-style paths (``openapi.fields``) whose values the lossless tests assert for golden file ``name``.
+
+    Exactly what ``test_json_answer_is_read_losslessly`` / ``test_stream_is_read_losslessly`` hand to
+    ``assert_lossless``; nothing for a file they do not run (a disagreement, an error envelope).
+    """
+    endpoint = _endpoint(name)
+    if name.endswith(".sse"):
+        if name not in _files(".sse"):
+            return set()
+        return {
+            path
+            for sent in golden_events(name)
+            if sent.event in event_names(endpoint) and sent.event not in {"done", "Done"}
+            for path in stream_paths(endpoint, sent.event, _compared_data(sent), documented)
+        }
+    if name not in _files(".json") or name in RAISES:
+        return set()
+    contract = CONTRACTS[endpoint]
+    part = contract.documented(golden(name))
+    if isinstance(part, dict):
+        part = _without(part, KNOWN_LOSSES.get(endpoint, set()))
+    return set() if contract.root is None else value_paths(part, documented, contract.root)
 
 
 # --- documented enum values ------------------------------------------------------------------------
@@ -748,7 +782,7 @@ class TestCozeWireCoverage:
         checked = {*_files(".json"), *_files(".sse"), *DISAGREEMENTS}
         # A gateway's HTML page is not Coze's JSON: the real-socket tier checks how it is typed.
         checked |= {entry.file for entry in catalogue() if entry.file.endswith(".html")}
-        checked |= {entry.file for entry in catalogue() if _is_error(entry.file)}
+        checked |= {entry.file for entry in catalogue() if is_error_envelope(entry.file)}
         assert checked == {entry.file for entry in catalogue()}
 
     def test_every_disagreement_has_a_strict_xfail(self) -> None:

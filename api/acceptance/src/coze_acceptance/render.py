@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from coze_acceptance.conformance import openapi_rows
 from coze_acceptance.report import scenario_label
 from coze_acceptance.results import FAILING, NOT_SELECTED
 
@@ -339,7 +340,15 @@ def _md_conformance(endpoints: list[dict[str, Any]]) -> list[str]:
         return []
     out = ["", "## Wire conformance", ""]
     for endpoint in endpoints:
-        out += [f"### {endpoint['endpoint']}", "", "| Golden file | Case | cozepy | Detail |", "|---|---|---|---|"]
+        out += [f"### {endpoint['endpoint']}", ""]
+        if "openapi" in endpoint:
+            out += ["| Against the OpenAPI description | Result | Detail |", "|---|---|---|"]
+            out += [
+                f"| {what} | {verdict} | {_md_cell(detail)} |"
+                for what, verdict, detail in openapi_rows(endpoint["openapi"])
+            ]
+            out.append("")
+        out += ["| Golden file | Case | cozepy | Detail |", "|---|---|---|---|"]
         for g in endpoint["goldens"]:
             detail = f"{g['detail'] or '—'} (sources: {'; '.join(g['sources'])})"
             out.append(f"| `{g['file']}` | {_md_cell(g['case'])} | {g['verdict']} | {_md_cell(detail)} |")
@@ -584,7 +593,10 @@ def _conformance_html(endpoints: list[dict[str, Any]]) -> str:
     parts = [
         "<h2 id='wire-conformance'>Wire conformance</h2><p class='muted'>Each golden file is Coze's documented wire for "
         "one endpoint and case; the contract tests check that cozepy parses it without losing anything. Known "
-        "disagreements are strict xfails: an upgrade that fixes one turns its test red.</p>"
+        "disagreements are strict xfails: an upgrade that fixes one turns its test red. Each operation also shows "
+        "where Coze's OpenAPI description defines it, whether its golden files obey that schema, whether an answer "
+        "built from the documented examples works through the backend, and how many documented properties tests "
+        "assert.</p>"
     ]
     for endpoint in endpoints:
         rows = [
@@ -593,8 +605,19 @@ def _conformance_html(endpoints: list[dict[str, Any]]) -> str:
             "</td></tr>"
             for g in endpoint["goldens"]
         ]
+        described = ""
+        if "openapi" in endpoint:
+            described = _table(
+                ["Against the OpenAPI description", "Result", "Detail"],
+                [
+                    f"<tr><td>{escape(what)}</td><td>{_badge(verdict)}</td><td>{escape(detail)}</td></tr>"
+                    for what, verdict, detail in openapi_rows(endpoint["openapi"])
+                ],
+            )
         parts.append(
-            f"<h3>{escape(endpoint['endpoint'])}</h3>" + _table(["Golden file", "Case", "cozepy", "Detail"], rows)
+            f"<h3>{escape(endpoint['endpoint'])}</h3>"
+            + described
+            + _table(["Golden file", "Case", "cozepy", "Detail"], rows)
         )
     return "".join(parts)
 
