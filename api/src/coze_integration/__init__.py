@@ -50,6 +50,7 @@ from coze_integration.workflow_logs import (
     query_workflow_logs,
 )
 from coze_integration.workflows import (
+    WorkflowInterrupt,
     WorkflowProgress,
     WorkflowRunOutcome,
     aconsume_workflow_stream,
@@ -57,6 +58,7 @@ from coze_integration.workflows import (
     arun_workflow_until_done,
     await_for_run,
     consume_workflow_stream,
+    decoded_output,
     run_workflow,
     run_workflow_until_done,
     wait_for_run,
@@ -87,6 +89,7 @@ __all__ = [
     "CozeVersionConflictError",
     "PollPolicy",
     "RetryPolicy",
+    "WorkflowInterrupt",
     "WorkflowLogEntry",
     "WorkflowLogFilter",
     "WorkflowLogQueryResult",
@@ -108,6 +111,7 @@ __all__ = [
     "consume_chat_stream",
     "consume_workflow_stream",
     "create_chat_and_wait",
+    "decoded_output",
     "query_workflow_logs",
     "run_workflow",
     "run_workflow_until_done",

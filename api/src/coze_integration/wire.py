@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -41,6 +42,9 @@ class Exchange:
     content_type: str | None
     #: The raw ``Retry-After`` header; :func:`coze_integration.errors.retry_after_seconds` reads it.
     retry_after: str | None
+    #: What the body carried that cozepy drops and the backend reads (a blocking run's
+    #: ``interrupt_data``), noted by :mod:`coze_integration.wire_repairs` as cozepy reads the body.
+    dropped: dict[str, Any] = field(default_factory=dict)
 
 
 _last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=None)
@@ -53,16 +57,15 @@ def describe(request: httpx.Request) -> str:
 
 def record_response(response: httpx.Response) -> None:
     """Httpx response hook (sync clients)."""
-    _last.set(
-        Exchange(
-            target=describe(response.request),
-            status=response.status_code,
-            logid=response.headers.get(LOGID_HEADER),
-            content_type=response.headers.get("content-type"),
-            retry_after=response.headers.get("retry-after"),
-        )
+    exchange = Exchange(
+        target=describe(response.request),
+        status=response.status_code,
+        logid=response.headers.get(LOGID_HEADER),
+        content_type=response.headers.get("content-type"),
+        retry_after=response.headers.get("retry-after"),
     )
-    repair(response)  # before cozepy reads the body: see coze_integration.wire_repairs
+    _last.set(exchange)
+    repair(response, exchange.dropped)  # before cozepy reads the body: see coze_integration.wire_repairs
 
 
 async def arecord_response(response: httpx.Response) -> None:

@@ -391,6 +391,8 @@ class TestCozeClientPublicAPI:
             "consume_workflow_stream",
             "aconsume_workflow_stream",
             "WorkflowRunOutcome",
+            "WorkflowInterrupt",
+            "decoded_output",
             "WorkflowProgress",
             "query_workflow_logs",
             "aquery_workflow_logs",

@@ -19,6 +19,7 @@ SOURCE_PATHS = {
     "CSDK": re.compile(r"packages/chat-sdk/src/[\w/.-]+\.ts"),  # coze-js's chat SDK, from the repository root
     "JAVA": re.compile(r"(client|service)/[\w/]+\.java"),  # coze-dev/coze-java, under com/coze/openapi/
     "DOCS": re.compile(r"[a-z0-9_]+\.md"),  # coze-dev/coze-sdk-gen docs/api-markdown/<page>.md
+    "OPENAPI": re.compile(r"coze-openapi\.yaml"),  # coze-dev/coze-sdk-gen, at its root; a JSON pointer in brackets
 }
 
 

@@ -769,5 +769,5 @@ class TestCozeWireCoverage:
         response = httpx.Response(
             200, headers={"content-type": "text/event-stream", "content-encoding": "br"}, stream=stream, request=request
         )
-        repair(response)
+        repair(response, {})
         assert response.stream is stream
