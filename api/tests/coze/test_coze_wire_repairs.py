@@ -264,7 +264,7 @@ class TestCozeWireRepairsInvalidText:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter
     ) -> None:
         """The answer arrives whole, the bad byte read as U+FFFD, as any text decoder would read it."""
-        body = golden_text(CHAT_OK).encode().replace(b'"content": " of France"', b'"content": " of Fr\xffnce"')
+        body = golden_text(CHAT_OK).encode().replace(b"France", b"Fr\xffnce")  # in a delta and the completed answer
         headers = {"content-type": "text/event-stream", "x-tt-logid": LOGID}
         coze_router.post("/v3/chat").mock(return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 64)))
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
