@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 import respx
 from cozepy import (
@@ -203,17 +204,22 @@ class TestCozeWorkflowRunInterrupted:
         assert (outcome.waiting, outcome.status) == (True, WorkflowExecuteStatus.RUNNING)
         assert outcome.interrupt is not None
         assert outcome.interrupt.model_dump() == wire["interrupt_data"]
+        with pytest.raises(pydantic.ValidationError, match="frozen"):
+            outcome.interrupt.event_id = "another"  # type: ignore[misc]  # what Coze sent is what the caller resumes with
         assert (outcome.output, outcome.raw_output, outcome.output_is_json) == (None, wire["data"], False)
         assert (outcome.execute_id, outcome.debug_url, outcome.logid) == (None, wire["debug_url"], LOGID)
         request = route.calls.last.request
         assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": {}, "is_async": False}
         assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
+    @pytest.mark.parametrize("event_id", [None, "7"], ids=["documented-id", "one-character-id"])
     async def test_question_node_interrupt_needs_only_event_id_and_type(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, event_id: str | None
     ) -> None:
-        """An interrupt without data or required parameters (none is required) is waiting with empty ones."""
+        """An interrupt with any non-empty event id and no data or required parameters is waiting with empty ones."""
         body = _question_node_answer()
+        if event_id is not None:
+            body["interrupt_data"]["event_id"] = event_id
         coze_router.post("/v1/workflow/run").mock(
             return_value=event_stream(json.dumps(body), content_type="application/json")
         )
