@@ -219,7 +219,12 @@ class TestCozeWorkflowLogsQuery:
 
     @pytest.mark.golden(TEXT)
     async def test_plain_text_output_is_kept_and_searched(
-        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_execute_id: str,
+        mock_coze_api_token: str,
     ) -> None:
         """A run whose output is plain text (not JSON) is found by a keyword in that text, its output kept as sent."""
         route = coze_router.get(_path(sample_execute_id)).mock(return_value=golden_response(TEXT))
@@ -238,6 +243,8 @@ class TestCozeWorkflowLogsQuery:
             (False, None),
         )
         assert route.calls.last.request.url.path == _path(sample_execute_id)
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+        assert entry.logid == run["logid"]
 
     async def test_run_without_an_error_message_has_an_empty_one(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str
