@@ -5,7 +5,9 @@ cozepy's workflow stream handler turns Coze's terminal ``Done`` event into nothi
 factories install two response hooks so the integration can still see what happened on the wire:
 
 - :func:`record_response` notes the request line, status, logid and ``Retry-After`` of the last
-  exchange, which the error translation of :mod:`coze_integration.errors` reads;
+  exchange, which the error translation of :mod:`coze_integration.errors` reads, and gives the
+  repairs a place (``dropped``) for what the body carries that cozepy drops (a blocking run's
+  ``interrupt_data``, which :func:`coze_integration.workflows.run_workflow` reads);
 - :func:`watch_stream_end` wraps an ``event-stream`` response's line iterator and notes each
   ``event:`` line and the ``data:`` line that follows it, so a finished workflow run and a
   connection closed cleanly mid-run no longer look the same. Stream consumers call
