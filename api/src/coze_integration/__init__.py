@@ -5,6 +5,7 @@ Everything backend code needs is importable from here; the submodules are implem
 
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.chat import (
+    ChatAnswer,
     ChatResult,
     ChatTranscript,
     aconsume_chat_stream,
@@ -65,6 +66,7 @@ from coze_integration.workflows import (
 )
 
 __all__ = [
+    "ChatAnswer",
     "ChatResult",
     "ChatTranscript",
     "CozeAPIRequestError",

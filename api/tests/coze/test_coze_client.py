@@ -380,6 +380,7 @@ class TestCozeClientPublicAPI:
             "RetryPolicy",
             "consume_chat_stream",
             "aconsume_chat_stream",
+            "ChatAnswer",
             "create_chat_and_wait",
             "acreate_chat_and_wait",
             "run_workflow",
