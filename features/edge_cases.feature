@@ -136,3 +136,17 @@ Feature: Edge cases
     When the backend asks the question and waits for the answer
     Then a deadline error carries the chat ID and the conversation ID as attributes
     And the error is not retryable, so no retry overruns the deadline
+
+  @fr:FR-007 @fr:FR-016 @parity
+  Scenario: A streamed chat keeps every answer the bot sent, as the blocking chat does
+    Given a chat whose bot answers with a card sent whole and two texts sent in deltas
+    When the backend streams the chat and then asks the same question in blocking mode
+    Then the transcript keeps the three answers in order, each with its ID, content type and full content
+    And the streamed answer text is the blocking answer text
+
+  @fr:FR-009 @fr:FR-017 @parity
+  Scenario: A blocking workflow run that stops at an input node waits to be resumed
+    Given a blocking workflow run that Coze answers with an input node's interrupt
+    When the backend runs the workflow in blocking mode
+    Then the run is waiting and Running, not Success, with no output
+    And the outcome carries the interrupt's event ID, type and data needed to resume the run, and the logid

@@ -5,6 +5,7 @@ Everything backend code needs is importable from here; the submodules are implem
 
 from coze_integration.calls import CozeCalls, RetryPolicy
 from coze_integration.chat import (
+    ChatAnswer,
     ChatResult,
     ChatTranscript,
     aconsume_chat_stream,
@@ -50,6 +51,7 @@ from coze_integration.workflow_logs import (
     query_workflow_logs,
 )
 from coze_integration.workflows import (
+    WorkflowInterrupt,
     WorkflowProgress,
     WorkflowRunOutcome,
     aconsume_workflow_stream,
@@ -57,12 +59,14 @@ from coze_integration.workflows import (
     arun_workflow_until_done,
     await_for_run,
     consume_workflow_stream,
+    decoded_output,
     run_workflow,
     run_workflow_until_done,
     wait_for_run,
 )
 
 __all__ = [
+    "ChatAnswer",
     "ChatResult",
     "ChatTranscript",
     "CozeAPIRequestError",
@@ -87,6 +91,7 @@ __all__ = [
     "CozeVersionConflictError",
     "PollPolicy",
     "RetryPolicy",
+    "WorkflowInterrupt",
     "WorkflowLogEntry",
     "WorkflowLogFilter",
     "WorkflowLogQueryResult",
@@ -108,6 +113,7 @@ __all__ = [
     "consume_chat_stream",
     "consume_workflow_stream",
     "create_chat_and_wait",
+    "decoded_output",
     "query_workflow_logs",
     "run_workflow",
     "run_workflow_until_done",

@@ -31,6 +31,7 @@ from cozepy import (
     ChatUsage,
     Coze,
     Message,
+    MessageContentType,
     MessageRole,
     MessageType,
 )
@@ -46,9 +47,27 @@ from coze_integration.errors import (
     typed_errors,
 )
 from coze_integration.polling import DEFAULT_POLICY, Deadline, PollPolicy
-from coze_integration.wire import last_exchange
+from coze_integration.wire import StreamEnd, forget_stream_end, last_exchange, last_stream_end
 
 ACTIVE = frozenset({ChatStatus.CREATED, ChatStatus.IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """One answer message of a chat: its id, its content type (``text``, ``card``, ...) and its full content."""
+
+    id: str | None
+    content_type: MessageContentType
+    content: str
+
+
+def _is_answer(message: Message) -> bool:
+    return message.role == MessageRole.ASSISTANT and message.type == MessageType.ANSWER
+
+
+def _joined(answers: tuple[ChatAnswer, ...]) -> str:
+    """A chat's answer text: every answer message's content, in order (a bot may answer in several)."""
+    return "".join(answer.content for answer in answers)
 
 
 @dataclass(frozen=True)
@@ -59,11 +78,14 @@ class ChatResult:
     messages: list[Message] = field(default_factory=list)
 
     @property
+    def answers(self) -> tuple[ChatAnswer, ...]:
+        """The assistant's answer messages, in order."""
+        return tuple(ChatAnswer(m.id, m.content_type, m.content) for m in self.messages if _is_answer(m))
+
+    @property
     def answer(self) -> str:
-        """The assistant's answer text."""
-        return "".join(
-            m.content for m in self.messages if m.role == MessageRole.ASSISTANT and m.type == MessageType.ANSWER
-        )
+        """The assistant's answer text: every answer message's content joined, as a stream's ``text``."""
+        return _joined(self.answers)
 
 
 def _create_call(coze: Coze | AsyncCoze, bot_id: str, user_id: str, question: str, conversation_id: str | None) -> Any:
@@ -150,9 +172,14 @@ TERMINAL_EVENTS = frozenset(
 
 @dataclass(frozen=True)
 class ChatTranscript:
-    """Everything a chat stream delivered, in a form the backend can store."""
+    """Everything a chat stream delivered, in a form the backend can store.
 
-    text: str = ""
+    ``answers`` keeps every answer message in the order it began, with its full content: the
+    ``conversation.message.completed`` content when it has arrived, else the deltas so far joined
+    (a card answer may come completed only, a text answer as deltas then completed).
+    """
+
+    answers: tuple[ChatAnswer, ...] = ()
     chat_id: str | None = None
     conversation_id: str | None = None
     status: ChatStatus | None = None
@@ -163,24 +190,47 @@ class ChatTranscript:
     events: tuple[ChatEventType, ...] = ()
     complete: bool = False
 
+    @property
+    def text(self) -> str:
+        """The answer text: every answer's content joined, as :attr:`ChatResult.answer` joins them."""
+        return _joined(self.answers)
+
+
+@dataclass
+class _AnswerParts:
+    """One answer message as it streams in: its deltas, then its completed content."""
+
+    content_type: MessageContentType
+    deltas: list[str] = field(default_factory=list)
+    completed: str | None = None
+
+    def answer(self, message_id: str | None) -> ChatAnswer:
+        content = "".join(self.deltas) if self.completed is None else self.completed
+        return ChatAnswer(message_id, self.content_type, content)
+
 
 @dataclass
 class _Builder:
     state: ChatTranscript = field(default_factory=ChatTranscript)
-    deltas: list[str] = field(default_factory=list)
-    completed_answer: str | None = None
+    answers: dict[str | None, _AnswerParts] = field(default_factory=dict)
     events: list[ChatEventType] = field(default_factory=list)
+
+    def _add_answer(self, kind: ChatEventType, message: Message) -> None:
+        parts = self.answers.get(message.id)
+        if parts is None:
+            parts = self.answers[message.id] = _AnswerParts(message.content_type)
+        if kind == ChatEventType.CONVERSATION_MESSAGE_DELTA:
+            parts.deltas.append(message.content)
+        else:
+            parts.completed = message.content
 
     def feed(self, event: ChatEvent) -> None:
         self.events.append(event.event)
         if self.state.logid is None and event.response.logid:
             self.state = replace(self.state, logid=event.response.logid)
         message, chat = event.message, event.chat
-        if message is not None and message.type == MessageType.ANSWER:
-            if event.event == ChatEventType.CONVERSATION_MESSAGE_DELTA:
-                self.deltas.append(message.content)
-            elif event.event == ChatEventType.CONVERSATION_MESSAGE_COMPLETED:
-                self.completed_answer = message.content
+        if message is not None and event.event in _ANSWER_EVENTS and _is_answer(message):
+            self._add_answer(event.event, message)
         if chat is not None:
             error = chat.last_error if chat.last_error is not None and chat.last_error.code else None
             self.state = replace(
@@ -194,13 +244,12 @@ class _Builder:
             )
 
     def snapshot(self) -> ChatTranscript:
-        # The deltas are the answer; a server that skips deltas still sends the completed message.
-        text = "".join(self.deltas) if self.deltas else (self.completed_answer or "")
+        answers = tuple(parts.answer(message_id) for message_id, parts in self.answers.items())
         complete = any(e in TERMINAL_EVENTS for e in self.events)
         # Before the first event (an async stream opens on first iteration) the recorded exchange has it.
         exchange = last_exchange()
         logid = self.state.logid or (exchange.logid if exchange else None)
-        return replace(self.state, text=text, events=tuple(self.events), complete=complete, logid=logid)
+        return replace(self.state, answers=answers, events=tuple(self.events), complete=complete, logid=logid)
 
     def finish(self) -> ChatTranscript:
         transcript = self.snapshot()
@@ -217,8 +266,32 @@ class _Builder:
             code, msg = _error_payload(stream_failure.error_event)
             return CozeStreamEventError(code=code, msg=msg, partial=partial)
         if stream_failure.malformed_line is not None:
+            failed = _failed_chat_error(last_stream_end())
+            if failed is not None:
+                return self._failed(*failed)
             return CozeMalformedEventError(line=stream_failure.malformed_line, partial=partial)
         return CozeStreamInterruptedError(f"chat stream interrupted: {stream_failure.interruption}", partial=partial)
+
+    def _failed(self, code: int, msg: str) -> CozeStreamEventError[ChatTranscript]:
+        """The chat failed with ``{code, msg}`` where a Chat object was expected: a failed, complete transcript."""
+        self.events.append(ChatEventType.CONVERSATION_CHAT_FAILED)
+        self.state = replace(self.state, status=ChatStatus.FAILED, error_code=code, error_message=msg)
+        return CozeStreamEventError(code=code, msg=msg, partial=self.snapshot())
+
+
+#: The events that carry an answer message's text (``conversation.audio.delta`` carries audio).
+_ANSWER_EVENTS = frozenset({ChatEventType.CONVERSATION_MESSAGE_DELTA, ChatEventType.CONVERSATION_MESSAGE_COMPLETED})
+
+
+def _failed_chat_error(end: StreamEnd | None) -> tuple[int, str] | None:
+    """The ``{code, msg}`` a ``conversation.chat.failed`` event carried instead of a Chat object.
+
+    chat_v3.md's streaming example sends that payload, while its event table promises a Chat object.
+    """
+    if end is None or end.event != ChatEventType.CONVERSATION_CHAT_FAILED.value:
+        return None
+    code, msg = _error_payload(end.data or "")
+    return None if code is None else (code, msg)
 
 
 def _error_payload(data: str) -> tuple[int | None, str]:
@@ -235,6 +308,7 @@ def consume_chat_stream(open_stream: Callable[[], Iterable[ChatEvent]]) -> ChatT
     Taking the opener, not the stream, types the errors cozepy raises while opening it too.
     """
     builder = _Builder()
+    forget_stream_end()
     with typed_errors(builder.failure):
         for event in open_stream():
             builder.feed(event)
@@ -244,6 +318,7 @@ def consume_chat_stream(open_stream: Callable[[], Iterable[ChatEvent]]) -> ChatT
 async def aconsume_chat_stream(stream: AsyncIterable[ChatEvent]) -> ChatTranscript:
     """Fold an async chat stream (``acoze.chat.stream(...)``, which opens on first iteration)."""
     builder = _Builder()
+    forget_stream_end()
     with typed_errors(builder.failure):
         async for event in stream:
             builder.feed(event)

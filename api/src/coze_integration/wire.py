@@ -5,7 +5,9 @@ cozepy's workflow stream handler turns Coze's terminal ``Done`` event into nothi
 factories install two response hooks so the integration can still see what happened on the wire:
 
 - :func:`record_response` notes the request line, status, logid and ``Retry-After`` of the last
-  exchange, which the error translation of :mod:`coze_integration.errors` reads;
+  exchange, which the error translation of :mod:`coze_integration.errors` reads, and gives the
+  repairs a place (``dropped``) for what the body carries that cozepy drops (a blocking run's
+  ``interrupt_data``, which :func:`coze_integration.workflows.run_workflow` reads);
 - :func:`watch_stream_end` wraps an ``event-stream`` response's line iterator and notes each
   ``event:`` line and the ``data:`` line that follows it, so a finished workflow run and a
   connection closed cleanly mid-run no longer look the same. Stream consumers call
@@ -22,7 +24,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -41,6 +44,9 @@ class Exchange:
     content_type: str | None
     #: The raw ``Retry-After`` header; :func:`coze_integration.errors.retry_after_seconds` reads it.
     retry_after: str | None
+    #: What the body carried that cozepy drops and the backend reads (a blocking run's
+    #: ``interrupt_data``), noted by :mod:`coze_integration.wire_repairs` as cozepy reads the body.
+    dropped: dict[str, Any] = field(default_factory=dict)
 
 
 _last: ContextVar[Exchange | None] = ContextVar("coze_last_exchange", default=None)
@@ -53,16 +59,15 @@ def describe(request: httpx.Request) -> str:
 
 def record_response(response: httpx.Response) -> None:
     """Httpx response hook (sync clients)."""
-    _last.set(
-        Exchange(
-            target=describe(response.request),
-            status=response.status_code,
-            logid=response.headers.get(LOGID_HEADER),
-            content_type=response.headers.get("content-type"),
-            retry_after=response.headers.get("retry-after"),
-        )
+    exchange = Exchange(
+        target=describe(response.request),
+        status=response.status_code,
+        logid=response.headers.get(LOGID_HEADER),
+        content_type=response.headers.get("content-type"),
+        retry_after=response.headers.get("retry-after"),
     )
-    repair(response)  # before cozepy reads the body: see coze_integration.wire_repairs
+    _last.set(exchange)
+    repair(response, exchange.dropped)  # before cozepy reads the body: see coze_integration.wire_repairs
 
 
 async def arecord_response(response: httpx.Response) -> None:

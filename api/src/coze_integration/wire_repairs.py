@@ -8,6 +8,9 @@ backend uses (``api/tests/coze/test_coze_wire_contract.py`` has a strict-xfail t
   an output that was not reported as trimmed means;
 - a blocking workflow run answered without ``debug_url`` cannot be parsed at all (cozepy keys its
   parser on that field): it gets an empty ``debug_url``;
+- a bot whose variables carry no ``variable_type`` (the docs' ``Variable`` has no such field) fails
+  validation, so retrieving any bot with variables would fail: the missing type is read as
+  ``KVVariable``, what a documented variable is (a keyword with one default value, not a list);
 - SSE comment lines and ``retry:`` fields, which any SSE client must ignore, make cozepy raise; so
   do ``id:`` lines in chat streams. ``PING`` heartbeats of workflow streams come out as ``unknown``
   events. They are removed before cozepy reads the stream.
@@ -20,12 +23,15 @@ it is.
 
 What a rewrite cannot fix stays a known gap (a strict xfail): cozepy's models have no place for a
 blocking run's ``interrupt_data``, a workflow message's ``node_id``, a chat's ``section_id`` or a
-bot's ``knowledge_infos``, and they read ``error_code`` as an int. Keeping any of them would take
-reading the raw body next to cozepy's result, not changing the body cozepy reads.
+bot's ``knowledge_infos``, and they read ``error_code`` as an int. Keeping one of them takes
+reading the raw body next to cozepy's result: the one the backend needs, a blocking run's
+``interrupt_data``, is noted into the ``noted`` dict :func:`repair` is given (the exchange's
+``dropped``, see :mod:`coze_integration.wire`) while the body passes through unchanged.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zlib
@@ -36,6 +42,7 @@ import httpx
 
 _RUN = re.compile(r"/v1/workflow/run$")
 _RUN_HISTORY = re.compile(r"/v1/workflows/[^/]+/run_histories/[^/]+$")
+_BOT = re.compile(r"/v1/bot/get_online_info$")
 _CHAT_STREAM = re.compile(r"/v3/chat$")
 _WORKFLOW_STREAM = re.compile(r"/v1/workflow/(stream_run|stream_resume)$")
 
@@ -86,6 +93,13 @@ def _with_debug_url(body: Any) -> bool:
     return False
 
 
+def _run_answer(noted: dict[str, Any], body: Any) -> bool:
+    # cozepy's run result has no field for the interrupt a blocking run stopped at: note it beside.
+    if isinstance(body, dict) and "interrupt_data" in body:
+        noted["interrupt_data"] = body["interrupt_data"]
+    return _with_debug_url(body)
+
+
 def _with_trim_flag(body: Any) -> bool:
     changed = False
     if isinstance(body, dict) and isinstance(body.get("data"), list):
@@ -93,6 +107,17 @@ def _with_trim_flag(body: Any) -> bool:
             if isinstance(history, dict) and "is_output_trimmed" not in history:
                 history["is_output_trimmed"] = False
                 changed = True
+    return changed
+
+
+def _with_variable_types(body: Any) -> bool:
+    changed = False
+    bot = body.get("data") if isinstance(body, dict) else None
+    variables = bot.get("variables") if isinstance(bot, dict) else None
+    for variable in variables if isinstance(variables, list) else []:
+        if isinstance(variable, dict) and "variable_type" not in variable:
+            variable["variable_type"] = "KVVariable"
+            changed = True
     return changed
 
 
@@ -232,7 +257,7 @@ class _RepairedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
             await self._original.aclose()
 
 
-def _rewriter_for(request: httpx.Request, content_type: str) -> Callable[[], _Rewriter] | None:
+def _rewriter_for(request: httpx.Request, content_type: str, noted: dict[str, Any]) -> Callable[[], _Rewriter] | None:
     path = request.url.path
     if "event-stream" in content_type:
         if _CHAT_STREAM.search(path):
@@ -243,15 +268,21 @@ def _rewriter_for(request: httpx.Request, content_type: str) -> Callable[[], _Re
     if "json" not in content_type:
         return None
     if request.method == "POST" and _RUN.search(path):
-        return lambda: _JsonFix(_with_debug_url)
+        return lambda: _JsonFix(functools.partial(_run_answer, noted))
     if request.method == "GET" and _RUN_HISTORY.search(path):
         return lambda: _JsonFix(_with_trim_flag)
+    if request.method == "GET" and _BOT.search(path):
+        return lambda: _JsonFix(_with_variable_types)
     return None
 
 
-def repair(response: httpx.Response) -> None:
-    """Install the repair for this response's endpoint, if it has one, before its body is read."""
-    make = _rewriter_for(response.request, response.headers.get("content-type", "").lower())
+def repair(response: httpx.Response, noted: dict[str, Any]) -> None:
+    """Install the repair for this response's endpoint, if it has one, before its body is read.
+
+    ``noted`` receives what the body carries that cozepy drops and the backend reads, once the body
+    has been read: a blocking run's ``interrupt_data``.
+    """
+    make = _rewriter_for(response.request, response.headers.get("content-type", "").lower(), noted)
     if make is None:
         return
     encoding = response.headers.get("content-encoding", "identity").lower()

@@ -103,7 +103,12 @@ class WorkflowLogFilter:
 
 @dataclass(frozen=True)
 class WorkflowLogEntry:
-    """One workflow run, as the log query reports it."""
+    """One workflow run, as the log query reports it.
+
+    ``output`` is the run's output exactly as Coze sent it, usually JSON and sometimes plain text
+    (keywords are searched in that text); :func:`~coze_integration.workflows.decoded_output` tells
+    the two apart and decodes the JSON.
+    """
 
     execute_id: str
     status: WorkflowExecuteStatus

@@ -1,9 +1,11 @@
 """Workflow runs: blocking, async with a deadline, streamed with progress, and run histories.
 
-cozepy returns a workflow's output as a JSON *string* in ``data``, swallows the stream's ``Done``
-event, and never waits for an async run. These helpers decode the output, fold a run's stream
-into progress (reporting each event as it arrives) and poll an async run until it finishes or a
-deadline passes; the deadline error then carries the ``execute_id`` so the caller can resume.
+cozepy returns a workflow's output as the string in ``data`` (usually JSON, sometimes plain text),
+drops the interrupt a blocking run stopped at, swallows the stream's ``Done`` event, and never
+waits for an async run. These helpers decode the output where it is JSON, keep the interrupt
+(noted by the client's response hooks), fold a run's stream into progress (reporting each event
+as it arrives) and poll an async run until it finishes or a deadline passes; the deadline error
+then carries the ``execute_id`` so the caller can resume.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import aclosing, closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pydantic
 from cozepy import (
     AsyncCoze,
     ChatUsage,
@@ -48,14 +51,53 @@ from coze_integration.wire import forget_stream_end, last_exchange, last_stream_
 RUN_TARGET = "POST /v1/workflow/run"
 
 
+class WorkflowInterrupt(pydantic.BaseModel):
+    """What a blocking run that stopped at a node waits for: Coze's ``interrupt_data``.
+
+    ``type`` is 2 for a question node, 5 for an input node (6 an on-device plugin, 7 an OAuth
+    plugin); ``data`` is what the node asks, as Coze sent it (often a JSON string); and
+    ``required_parameters`` what an input node needs, by parameter name. Resume the run with
+    Coze's resume API (``POST /v1/workflows/resume``), passing back ``event_id`` and ``type`` (as
+    ``interrupt_type``) with the answer as ``resume_data``.
+    """
+
+    model_config = pydantic.ConfigDict(frozen=True, strict=True)
+
+    event_id: str = pydantic.Field(min_length=1)
+    type: int
+    data: str = ""
+    required_parameters: dict[str, Any] = pydantic.Field(default_factory=dict)
+
+
+def decoded_output(text: str | None) -> tuple[bool, Any]:
+    """``(True, value)`` when a workflow's output ``text`` is JSON, else ``(False, None)``.
+
+    Coze sends a run's output as a string that is usually JSON and sometimes plain text (both
+    valid outputs); an empty or missing output is not JSON. A run history's ``output`` is decoded
+    the same way.
+    """
+    try:
+        return True, json.loads(text or "")
+    except json.JSONDecodeError:
+        return False, None
+
+
 @dataclass(frozen=True)
 class WorkflowRunOutcome:
-    """What a workflow run returned: the decoded output, or an ``execute_id`` for async runs.
+    """What a workflow run returned: its output, an ``execute_id`` for async runs, or the interrupt it waits on.
+
+    ``raw_output`` is the output exactly as Coze sent it. ``output_is_json`` says whether it is
+    JSON: then ``output`` is its decoded value; otherwise (plain text, or no output) ``output`` is
+    ``None`` and the text is in ``raw_output``.
 
     ``status`` comes from how Coze answered, never from the output: a blocking run that Coze
     answered with code 0 has finished (a failed one is answered with an error code, which raises),
     even when its output is empty; an async run's answer only acknowledges it, so it is
     ``Running`` until its run history says otherwise (:func:`wait_for_run`).
+
+    A blocking run that stopped at a question or input node is ``waiting``: its ``interrupt``
+    carries the event id and type to resume it with (see :class:`WorkflowInterrupt`), and it is
+    ``Running`` because it has not finished.
     """
 
     execute_id: str | None
@@ -65,28 +107,52 @@ class WorkflowRunOutcome:
     usage: ChatUsage | None
     logid: str | None
     status: WorkflowExecuteStatus = WorkflowExecuteStatus.SUCCESS
+    output_is_json: bool = False
+    interrupt: WorkflowInterrupt | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the run stopped at an interrupt and waits to be resumed."""
+        return self.interrupt is not None
+
+
+def _interrupt_of(result: WorkflowRunResult) -> WorkflowInterrupt | None:
+    """The interrupt the hooks noted in the run's answer (cozepy drops ``interrupt_data``)."""
+    exchange = last_exchange()
+    if exchange is None:
+        raise CozeConfigurationError(
+            "cannot tell whether the workflow run waits on an interrupt: run it on a client built by "
+            "build_coze or build_async_coze, whose response hooks note it"
+        )
+    noted = exchange.dropped.get("interrupt_data")
+    if noted is None:
+        return None
+    try:
+        return WorkflowInterrupt.model_validate(noted)
+    except pydantic.ValidationError as exc:
+        raise CozeMalformedResponseError(
+            target=RUN_TARGET,
+            detail=f"interrupt_data cannot be resumed: {excerpt(str(exc))}",
+            logid=result.response.logid,
+            body=json.dumps(noted),
+        ) from None
 
 
 def outcome_of(result: WorkflowRunResult, *, is_async: bool) -> WorkflowRunOutcome:
-    """Decode the answer to a run (``is_async`` as requested); output that is not JSON raises, quoting it."""
-    raw = result.data
-    logid = result.response.logid
-    output = None
-    if raw:
-        try:
-            output = json.loads(raw)
-        except json.JSONDecodeError:
-            raise CozeMalformedResponseError(
-                target=RUN_TARGET, detail=f"output is not JSON: {excerpt(raw)!r}", logid=logid, body=raw
-            ) from None
+    """The outcome of the answer to a run (``is_async`` as requested)."""
+    interrupt = _interrupt_of(result)
+    is_json, output = decoded_output(result.data)
+    finished = not is_async and interrupt is None
     return WorkflowRunOutcome(
         execute_id=result.execute_id or None,
         output=output,
-        raw_output=raw,
+        raw_output=result.data,
         debug_url=result.debug_url,
         usage=result.usage,
-        logid=logid,
-        status=WorkflowExecuteStatus.RUNNING if is_async else WorkflowExecuteStatus.SUCCESS,
+        logid=result.response.logid,
+        status=WorkflowExecuteStatus.SUCCESS if finished else WorkflowExecuteStatus.RUNNING,
+        output_is_json=is_json,
+        interrupt=interrupt,
     )
 
 
@@ -140,7 +206,10 @@ def _running(history: WorkflowRunHistory, deadline: Deadline) -> bool:
 def wait_for_run(
     coze: Coze, calls: CozeCalls, *, workflow_id: str, execute_id: str, policy: PollPolicy = DEFAULT_POLICY
 ) -> WorkflowRunHistory:
-    """Poll a run's history until it is no longer ``Running``; raise a resumable timeout at the deadline."""
+    """Poll a run's history until it is no longer ``Running``; raise a resumable timeout at the deadline.
+
+    The history's ``output`` is Coze's text as sent; :func:`decoded_output` decodes it where it is JSON.
+    """
     deadline = policy.deadline()
     history: WorkflowRunHistory = calls.read(run_history_call(coze, workflow_id, execute_id))
     while _running(history, deadline):

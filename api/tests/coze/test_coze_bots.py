@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import respx
+from cozepy.bots import VariableType
 
 from coze_integration.calls import CozeCalls
 from coze_integration.errors import CozeNotFoundError, CozePermissionError, CozeRateLimitError
@@ -22,6 +23,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-00
 
 BOTS_PATH = "/v1/space/published_bots_list"
 PAGES = ["bots/published_bots_list_page1_of_2.json", "bots/published_bots_list_page2_of_2.json"]
+VARIABLES = "bots/get_online_info_variables.json"
 ONE_PAGE, EMPTY = "bots/published_bots_list_one_page.json", "bots/published_bots_list_empty.json"
 IDS = [bot["bot_id"] for page in PAGES for bot in golden(page)["data"]["space_bots"]]
 #: The logid of the failing page-2 answer, distinct from page 1's, so the error shows which page failed.
@@ -113,6 +115,26 @@ class TestCozeBotsRetrieve:
         assert (bot.bot_id, bot.description) == (sample_bot_id, wire["description"])
         assert_lossless(bot, wire)
         assert bot.response.logid == LOGID
+        assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    @pytest.mark.golden(VARIABLES)
+    async def test_documented_variables_without_a_type_are_read(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_bot_id: str,
+        mock_coze_api_token: str,
+    ) -> None:
+        """A bot whose variables carry no ``variable_type`` (as documented) is retrieved, each a key-value variable."""
+        route = coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response(VARIABLES))
+        bot: Any = await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
+        [wire] = golden(VARIABLES)["data"]["variables"]
+        [variable] = bot.variables
+        assert variable.variable_type is VariableType.KVVariable
+        assert_lossless(variable, wire, "data.variables.0")
+        assert (bot.bot_id, bot.response.logid) == (sample_bot_id, LOGID)
         assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
         assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 

@@ -6,6 +6,7 @@ chat, an unknown event name and a long answer of many deltas.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,8 +17,20 @@ from cozepy import (
     ChatStatus,
 )
 
-from tests.coze.parity import AnyCoze, collect, plain_cozepy_client, streamed_transcript
-from tests.coze.wire import LOGID, event_stream, golden_events, golden_stream, golden_text, request_json
+from coze_integration.calls import CozeCalls
+from coze_integration.errors import CozeStreamInterruptedError
+from coze_integration.polling import PollPolicy
+from tests.coze.parity import AnyCoze, blocking_chat, collect, plain_cozepy_client, streamed_transcript
+from tests.coze.wire import (
+    LOGID,
+    event_stream,
+    golden,
+    golden_events,
+    golden_response,
+    golden_stream,
+    golden_text,
+    request_json,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-007", "FR-016")]
 
@@ -26,6 +39,16 @@ DELTA, MESSAGE_DONE = ChatEventType.CONVERSATION_MESSAGE_DELTA, ChatEventType.CO
 CHAT_DONE, CHAT_FAILED = ChatEventType.CONVERSATION_CHAT_COMPLETED, ChatEventType.CONVERSATION_CHAT_FAILED
 OK, FAILED, UNKNOWN, LONG = (f"chat/stream_{case}.sse" for case in ("ok", "failed", "unknown_event", "long_answer"))
 REQUIRES_ACTION = "chat/stream_requires_action.sse"
+MULTI, MULTI_LISTED = "chat/stream_multi_answer.sse", "chat/message_list_multi_answer.json"
+
+
+def _completed_answers(name: str) -> list[tuple[str, str, str]]:
+    """(id, content type, content) of every completed answer message the golden stream sends, in order."""
+    return [
+        (data["id"], data["content_type"], data["content"])
+        for data in (e.json() for e in golden_events(name) if e.event == "conversation.message.completed")
+        if data["type"] == "answer"
+    ]
 
 
 def _deltas(name: str) -> list[str]:
@@ -194,3 +217,76 @@ class TestCozeChatStreamTranscript:
         answer = golden_events(OK)[5].json()
         assert (transcript.text, transcript.status) == (answer["content"], ChatStatus.COMPLETED)
         assert (transcript.chat_id, transcript.conversation_id) == (sample_chat_id, sample_conversation_id)
+
+
+class TestCozeChatStreamAnswers:
+    """Every answer message of a stream is kept, in order, whole, as the blocking chat keeps them."""
+
+    @pytest.mark.golden(MULTI)
+    @pytest.mark.covers("FR-016")
+    async def test_every_answer_message_is_kept_in_order(self, coze_client: AnyCoze, stream_route: respx.Route) -> None:
+        """A card answer sent completed only and two text answers sent as deltas all arrive, each content whole."""
+        stream_route.mock(return_value=golden_stream(MULTI))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        expected = _completed_answers(MULTI)
+        assert [(a.id, a.content_type, a.content) for a in transcript.answers] == expected
+        assert [content_type for _, content_type, _ in expected] == ["card", "text", "text"]
+        assert transcript.text == "".join(content for _, _, content in expected)
+        assert (transcript.status, transcript.complete, transcript.logid) == (ChatStatus.COMPLETED, True, LOGID)
+
+    @pytest.mark.golden(MULTI)
+    async def test_answer_cut_before_it_completed_keeps_its_deltas(
+        self, coze_client: AnyCoze, stream_route: respx.Route
+    ) -> None:
+        """An answer whose completed message never came is its deltas so far, after the answers that completed."""
+        text = golden_text(MULTI)
+        last_answer = [e.json() for e in golden_events(MULTI) if e.event == "conversation.message.delta"][-1]
+        cut = text[: text.index(json.dumps(last_answer["content"]))]
+        cut = cut[: cut.rindex("event:")]  # up to the last answer's first delta, which arrived whole
+        stream_route.mock(return_value=event_stream(cut, cut=True))
+        with pytest.raises(CozeStreamInterruptedError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        partial: Any = caught.value.partial
+        first_delta = next(
+            e.json()["content"]
+            for e in golden_events(MULTI)
+            if e.event == "conversation.message.delta" and e.json()["id"] == last_answer["id"]
+        )
+        card, text_answer, last = _completed_answers(MULTI)
+        assert [(a.id, a.content_type, a.content) for a in partial.answers] == [
+            card,
+            text_answer,
+            (last_answer["id"], "text", first_delta),
+        ]
+        assert first_delta != last[2]
+
+    @pytest.mark.golden(MULTI_LISTED)
+    @pytest.mark.covers("FR-007")
+    async def test_streamed_and_blocking_answers_agree(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        poll_policy: PollPolicy,
+        coze_router: respx.MockRouter,
+        sample_chat_id: str,
+        sample_conversation_id: str,
+    ) -> None:
+        """The documented multi-answer chat gives the same answers and text streamed as blocking."""
+        streamed = coze_router.post("/v3/chat", json__stream=True).mock(return_value=golden_stream(MULTI))
+        coze_router.post("/v3/chat", json__stream=False).mock(return_value=golden_response("chat/create_created.json"))
+        coze_router.route(path="/v3/chat/retrieve").mock(return_value=golden_response("chat/retrieve_completed.json"))
+        listed = coze_router.get("/v3/chat/message/list").mock(return_value=golden_response(MULTI_LISTED))
+        transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        result = await blocking_chat(coze_client, coze_calls, poll_policy, bot_id="b", user_id="u", question="q")
+        assert result.answers == transcript.answers
+        assert (
+            result.answer
+            == transcript.text
+            == "".join(m["content"] for m in golden(MULTI_LISTED)["data"] if m["type"] == "answer")
+        )
+        assert request_json(streamed.calls.last.request)["stream"] is True
+        assert dict(listed.calls.last.request.url.params) == {
+            "conversation_id": sample_conversation_id,
+            "chat_id": sample_chat_id,
+        }
+        assert result.chat.response.logid == transcript.logid == LOGID

@@ -17,7 +17,6 @@ from cozepy import ChatStatus
 from jsonschema import Draft202012Validator
 
 from coze_integration.calls import CozeCalls
-from coze_integration.errors import CozeMalformedResponseError
 from coze_integration.polling import PollPolicy
 from coze_integration.workflow_logs import WorkflowLogFilter
 from tests.coze.parity import (
@@ -230,7 +229,6 @@ RUN, HISTORY = "POST /v1/workflow/run", "GET /v1/workflows/{workflow_id}/run_his
 MESSAGES = "GET /v3/chat/message/list"
 # Described by a per-API file, which documents no example: there is no documented answer to build.
 WITHOUT_EXAMPLES = {"GET /v1/workspaces", "DELETE /v1/conversations/{conversation_id}"}
-ANSWERS = "fixed on branch answers: "
 
 
 def _answer(body: Any) -> httpx.Response:
@@ -311,10 +309,6 @@ READS: dict[str, Read] = {
         lambda body: tuple(body["data"][0][key] for key in ("id", "content", "role")),
     ),
 }
-_VARIABLES = pytest.mark.xfail(
-    strict=True, raises=CozeMalformedResponseError, reason=ANSWERS + "the documented bot's variables lack variable_type"
-)
-_PLAIN_OUTPUT = ANSWERS + "a workflow run's output that is not JSON is a valid output"
 
 
 def _sse(endpoint: str, events: list[str]) -> str:
@@ -340,7 +334,8 @@ class TestCozeOpenapiDocumentedExamples:
 
     @pytest.mark.parametrize(
         "endpoint",
-        [pytest.param(e, marks=[_VARIABLES] if e == "GET /v1/bot/get_online_info" else [], id=e) for e in READS],
+        list(READS),
+        ids=list(READS),
     )
     async def test_documented_answer_is_read(
         self,
@@ -380,12 +375,11 @@ class TestCozeOpenapiDocumentedExamples:
         assert json.loads(created.calls.last.request.content)["bot_id"] == BOT
 
     @pytest.mark.parametrize("is_async", [False, True], ids=["blocking", "async"])
-    @pytest.mark.xfail(strict=True, raises=CozeMalformedResponseError, reason=_PLAIN_OUTPUT + " (data: '\\')")
     @_for(RUN)
     async def test_documented_run_is_an_outcome(
         self, endpoint: str, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, is_async: bool
     ) -> None:
-        """A run answered as documented gives its execute id, debug URL and raw output."""
+        """A run answered as documented gives its execute id, debug URL and raw output (plain text, not JSON)."""
         body = documented_example(endpoint)
         route = _serve(coze_router, endpoint, _answer(body))
         outcome = await workflow_run(coze_client, coze_calls, workflow_id=WORKFLOW, parameters={}, is_async=is_async)
@@ -394,6 +388,7 @@ class TestCozeOpenapiDocumentedExamples:
             body["debug_url"],
             body["data"],
         )
+        assert (outcome.output_is_json, outcome.output, outcome.logid) == (False, None, LOGID)
         assert json.loads(route.calls.last.request.content)["workflow_id"] == WORKFLOW
 
     @_for(HISTORY)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import respx
+from cozepy import ChatEventType, ChatStatus
 
 from coze_integration.chat import ChatTranscript
 from coze_integration.errors import (
@@ -25,11 +26,12 @@ from coze_integration.errors import (
 from coze_integration.wire import forget_exchange, record_response
 from coze_integration.workflows import WorkflowProgress
 from tests.coze.golden_workflows import end_node_text, message_data
-from tests.coze.parity import AnyCoze, streamed_transcript, workflow_progress
+from tests.coze.parity import AnyCoze, plain_cozepy_client, streamed_transcript, workflow_progress
 from tests.coze.wire import LOGID, event_stream, golden, golden_events, golden_response, golden_stream, golden_text
 
 END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 ERROR_EVENT = "workflows/stream_run_error_event.sse"
+FAILED_CODE_MSG = "chat/stream_failed_code_msg.sse"
 
 OK_STREAM = golden_text("chat/stream_ok.sse")
 WORKFLOW_STREAM = golden_text("workflows/stream_ok.sse")
@@ -71,6 +73,54 @@ class TestCozeStreamErrorEvents:
         assert f"code {code}: {msg}" in str(caught.value)  # what the logs show of Coze's error
         assert caught.value.partial.text == ANSWER
         assert caught.value.logid == LOGID
+
+
+@pytest.mark.covers("FR-016")
+@pytest.mark.asyncio
+@pytest.mark.parity
+class TestCozeStreamFailedChatPayload:
+    """``conversation.chat.failed`` carrying ``{code, msg}`` (chat_v3.md's example) is a failed chat, not a bad line."""
+
+    @pytest.mark.golden(FAILED_CODE_MSG)
+    async def test_code_and_msg_fail_the_chat(
+        self, coze_client: AnyCoze, chat_route: respx.Route, sample_chat_id: str, sample_conversation_id: str
+    ) -> None:
+        """The documented payload raises a stream error with its code and message; the transcript is failed."""
+        chat_route.mock(return_value=golden_stream(FAILED_CODE_MSG))
+        with pytest.raises(CozeStreamEventError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        payload = golden_events(FAILED_CODE_MSG)[2].json()
+        assert (caught.value.code, caught.value.msg, caught.value.logid) == (payload["code"], payload["msg"], LOGID)
+        partial = caught.value.partial
+        assert isinstance(partial, ChatTranscript)
+        assert (partial.status, partial.error_code, partial.error_message, partial.complete) == (
+            ChatStatus.FAILED,
+            701231,
+            "error",
+            True,
+        )
+        assert (partial.chat_id, partial.conversation_id) == (sample_chat_id, sample_conversation_id)
+        assert partial.events[-1] == ChatEventType.CONVERSATION_CHAT_FAILED
+
+    @pytest.mark.parametrize("data", ['{"msg":"error"}', "failed"], ids=["json-without-code", "not-json"])
+    async def test_failed_event_without_a_code_stays_malformed(
+        self, coze_client: AnyCoze, chat_route: respx.Route, data: str
+    ) -> None:
+        """A failed-chat event that is neither a Chat nor ``{code, msg}`` is a malformed event, as any other."""
+        head = golden_text(FAILED_CODE_MSG)
+        chat_route.mock(return_value=event_stream(head[: head.index('data:{"code"')] + f"data:{data}\n\n"))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await streamed_transcript(coze_client, bot_id="b", user_id="u")
+        assert caught.value.partial.status == ChatStatus.IN_PROGRESS
+
+    async def test_malformed_line_on_a_client_without_the_watcher(
+        self, coze_kind: str, chat_route: respx.Route, mock_coze_api_token: str
+    ) -> None:
+        """Without the factories' stream watcher nothing is noted, and a line cozepy rejects stays a malformed event."""
+        chat_route.mock(return_value=golden_stream("chat/stream_with_id_and_comments.sse"))
+        with pytest.raises(CozeMalformedEventError) as caught:
+            await streamed_transcript(plain_cozepy_client(coze_kind, mock_coze_api_token), bot_id="b", user_id="u")
+        assert caught.value.partial.events == ()
 
 
 @pytest.mark.covers("FR-016")

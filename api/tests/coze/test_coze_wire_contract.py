@@ -204,6 +204,7 @@ DISAGREEMENTS = {
     "workflows/stream_node_details.sse",
     "workflows/run_interrupted.json",
     "chat/stream_knowledge_recall.sse",
+    "chat/stream_failed_code_msg.sse",
 }
 # Keys a documented object carries that cozepy 0.20.0 loses everywhere; each has its own xfail too.
 KNOWN_LOSSES = {
@@ -634,6 +635,16 @@ class TestCozeWireKnownDisagreements:
         events: list[Any] = await _served(cozepy_client, coze_router, name)
         assert [event.message.type for event in events if event.message] == ["knowledge", "answer"]
 
+    @_golden("chat/stream_failed_code_msg.sse")
+    @_disagreement(
+        "rejects conversation.chat.failed carrying {code, msg} (chat_v3.md's streaming example)",
+        pydantic.ValidationError,
+    )
+    async def test_chat_failed_with_code_and_msg(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """A chat that failed with the documented ``{code, msg}`` payload arrives as a failed-chat event."""
+        events: list[Any] = await _served(cozepy_client, coze_router, "chat/stream_failed_code_msg.sse")
+        assert events[-1].event == ChatEventType.CONVERSATION_CHAT_FAILED
+
     @_golden("workflows/stream_node_details.sse")
     @_disagreement(
         "drops a workflow message's node_id, node_execute_uuid, content_type, cost and token", AssertionError
@@ -803,5 +814,5 @@ class TestCozeWireCoverage:
         response = httpx.Response(
             200, headers={"content-type": "text/event-stream", "content-encoding": "br"}, stream=stream, request=request
         )
-        repair(response)
+        repair(response, {})
         assert response.stream is stream

@@ -32,6 +32,7 @@ END_CHUNKS = "workflows/stream_run_end_chunks.sse"
 
 
 CHAT_OK = "chat/stream_ok.sse"
+VARIABLES = "bots/get_online_info_variables.json"
 
 
 def _history_path(workflow_id: str, execute_id: str) -> str:
@@ -55,7 +56,7 @@ class _Chunked(httpx.SyncByteStream, httpx.AsyncByteStream):
 def _repaired(request: httpx.Request, body: bytes, headers: dict[str, str]) -> bytes:
     """What cozepy reads of ``body`` once the client's repair hook has run."""
     response = httpx.Response(200, headers=headers, stream=_Chunked(body, 64), request=request)
-    repair(response)
+    repair(response, {})
     return response.read()
 
 
@@ -88,6 +89,47 @@ class TestCozeWireRepairsJson:
         request = httpx.Request("POST", "https://api.coze.cn/v1/workflow/run")
         sent = golden_text(name).encode()
         assert _repaired(request, sent, {"content-type": "application/json"}) == sent
+
+    @pytest.mark.parametrize(
+        "sent",
+        [
+            golden_text("bots/get_online_info_ok.json").encode(),  # no variables at all
+            golden_text("errors/not_found_4200.json").encode(),  # an error envelope has no bot
+            golden_text(VARIABLES)
+            .replace('"keyword": "city",', '"keyword": "city", "variable_type": "ListVariable",')
+            .encode(),
+            b"[]",
+            b'{"code": 0, "data": "not a bot"}',
+            b'{"code": 0, "data": {"variables": {"city": "Paris"}}}',
+            b'{"code": 0, "data": {"variables": ["city"]}}',
+        ],
+        ids=[
+            "no-variables",
+            "error",
+            "typed-variable",
+            "not-an-object",
+            "data-not-a-bot",
+            "variables-not-a-list",
+            "variable-not-an-object",
+        ],
+    )
+    def test_bot_answer_that_needs_no_repair_passes_byte_for_byte(self, sent: bytes, sample_bot_id: str) -> None:
+        """A bot answer whose variables all have a type, or that has no variables to type, reaches cozepy as sent."""
+        request = httpx.Request("GET", f"https://api.coze.cn/v1/bot/get_online_info?bot_id={sample_bot_id}")
+        assert _repaired(request, sent, {"content-type": "application/json"}) == sent
+
+    @pytest.mark.golden(VARIABLES)
+    def test_untyped_variable_is_read_as_key_value(self, sample_bot_id: str) -> None:
+        """Each variable without ``variable_type`` gets ``KVVariable``, and nothing else in the bot changes."""
+        request = httpx.Request("GET", f"https://api.coze.cn/v1/bot/get_online_info?bot_id={sample_bot_id}")
+        repaired = httpx.Response(
+            200, content=_repaired(request, golden_text(VARIABLES).encode(), {"content-type": "application/json"})
+        ).json()
+        sent = golden(VARIABLES)
+        sent["data"]["variables"] = [
+            {**variable, "variable_type": "KVVariable"} for variable in sent["data"]["variables"]
+        ]
+        assert repaired == sent
 
     @pytest.mark.golden(TRIMMED)
     @pytest.mark.covers("FR-010")
@@ -223,7 +265,7 @@ class TestCozeWireRepairsInvalidText:
         self, coze_client: AnyCoze, coze_router: respx.MockRouter
     ) -> None:
         """The answer arrives whole, the bad byte read as U+FFFD, as any text decoder would read it."""
-        body = golden_text(CHAT_OK).encode().replace(b'"content": " of France"', b'"content": " of Fr\xffnce"')
+        body = golden_text(CHAT_OK).encode().replace(b"France", b"Fr\xffnce")  # in a delta and the completed answer
         headers = {"content-type": "text/event-stream", "x-tt-logid": LOGID}
         coze_router.post("/v3/chat").mock(return_value=httpx.Response(200, headers=headers, stream=_Chunked(body, 64)))
         transcript = await streamed_transcript(coze_client, bot_id="b", user_id="u")

@@ -20,6 +20,7 @@ from coze_integration.clients import build_async_coze
 from coze_integration.errors import CozeAuthenticationError, CozeInvalidQueryError, CozeMalformedResponseError
 from coze_integration.settings import CozeSettings
 from coze_integration.workflow_logs import WorkflowLogFilter, aquery_workflow_logs, query_workflow_logs
+from coze_integration.workflows import decoded_output
 from tests.coze.parity import AnyCoze, workflow_logs
 from tests.coze.wire import LOGID, golden, golden_response, golden_run_history
 
@@ -27,6 +28,7 @@ pytestmark = [pytest.mark.covers("FR-010")]
 
 WORKFLOW = "7484523878849822005"
 FAILED_RUN = "workflows/run_history_fail.json"
+TEXT = "workflows/run_history_not_json.json"
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 S, R, F = WorkflowExecuteStatus.SUCCESS, WorkflowExecuteStatus.RUNNING, WorkflowExecuteStatus.FAIL
 # execute id: (status, created, output, error message)
@@ -214,6 +216,35 @@ class TestCozeWorkflowLogsQuery:
         )
         assert (entry.debug_url, entry.logid) == (run["debug_url"], run["logid"])
         assert result.missing == ()
+
+    @pytest.mark.golden(TEXT)
+    async def test_plain_text_output_is_kept_and_searched(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_execute_id: str,
+        mock_coze_api_token: str,
+    ) -> None:
+        """A run whose output is plain text (not JSON) is found by a keyword in that text, its output kept as sent."""
+        route = coze_router.get(_path(sample_execute_id)).mock(return_value=golden_response(TEXT))
+        result = await workflow_logs(
+            coze_client,
+            coze_calls,
+            workflow_id=WORKFLOW,
+            execute_ids=[sample_execute_id],
+            log_filter=WorkflowLogFilter(keyword="NICE TRIP"),
+        )
+        [entry] = result.entries
+        [run] = golden(TEXT)["data"]
+        assert (entry.execute_id, entry.output, decoded_output(entry.output)) == (
+            sample_execute_id,
+            run["output"],
+            (False, None),
+        )
+        assert route.calls.last.request.url.path == _path(sample_execute_id)
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+        assert entry.logid == run["logid"]
 
     async def test_run_without_an_error_message_has_an_empty_one(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_execute_id: str

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 import respx
 from cozepy import (
@@ -28,7 +29,7 @@ from coze_integration.errors import (
     CozeTimeoutError,
 )
 from coze_integration.polling import PollPolicy
-from coze_integration.workflows import WorkflowProgress, run_history_call
+from coze_integration.workflows import WorkflowProgress, decoded_output, run_history_call
 from tests.coze.golden_workflows import delivered_events, done_data, end_node_text, message_data
 from tests.coze.parity import AnyCoze, plain_cozepy_client, read, workflow_progress, workflow_run, workflow_until_done
 from tests.coze.wire import (
@@ -51,7 +52,9 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.parity, pytest.mark.covers("FR-00
 
 
 RUN_OK, RUN_ASYNC = "workflows/run_ok.json", "workflows/run_async.json"
+NOT_JSON, INTERRUPTED = "workflows/run_not_json.json", "workflows/run_interrupted.json"
 RUNNING, SUCCESS = "workflows/run_history_running.json", "workflows/run_history_success.json"
+TEXT = "workflows/run_history_not_json.json"
 
 
 def _history_path(workflow_id: str, execute_id: str) -> str:
@@ -76,7 +79,12 @@ class TestCozeWorkflowRun:
             coze_client, coze_calls, workflow_id=sample_workflow_id, parameters=sample_workflow_inputs
         )
         wire = golden(RUN_OK)
-        assert (outcome.output, outcome.raw_output) == (json.loads(wire["data"]), wire["data"])
+        assert (outcome.output, outcome.raw_output, outcome.output_is_json) == (
+            json.loads(wire["data"]),
+            wire["data"],
+            True,
+        )
+        assert (outcome.waiting, outcome.interrupt) == (False, None)
         assert outcome.usage is not None
         assert (outcome.debug_url, outcome.usage.token_count) == (wire["debug_url"], wire["usage"]["token_count"])
         assert (outcome.status, outcome.execute_id, outcome.logid) == (WorkflowExecuteStatus.SUCCESS, None, LOGID)
@@ -127,21 +135,30 @@ class TestCozeWorkflowRun:
         )
         outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert outcome.status == WorkflowExecuteStatus.SUCCESS
-        assert (outcome.output, outcome.raw_output, outcome.execute_id) == (None, "", answer["execute_id"])
+        assert (outcome.output, outcome.raw_output, outcome.output_is_json) == (None, "", False)
+        assert outcome.execute_id == answer["execute_id"]
         assert (outcome.debug_url, outcome.logid) == (answer["debug_url"], LOGID)
         assert request_json(route.calls.last.request)["is_async"] is False
 
-    @pytest.mark.covers("FR-017")
-    async def test_output_that_is_not_json_is_kept_in_the_error(
+    async def test_output_that_is_not_json_is_kept_as_text(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
     ) -> None:
-        """Output that is not JSON raises a typed error that keeps the whole output and the logid."""
-        coze_router.post("/v1/workflow/run").mock(return_value=golden_response("workflows/run_not_json.json"))
-        with pytest.raises(CozeMalformedResponseError) as caught:
-            await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
-        assert (caught.value.body, caught.value.logid) == (golden("workflows/run_not_json.json")["data"], LOGID)
-        assert caught.value.target == "POST /v1/workflow/run"
-        assert golden("workflows/run_not_json.json")["data"][:40] in caught.value.detail
+        """A run whose output is plain text (which Coze documents) has finished: the text is kept, nothing decoded."""
+        coze_router.post("/v1/workflow/run").mock(return_value=golden_response(NOT_JSON))
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
+        assert (outcome.raw_output, outcome.output, outcome.output_is_json) == (golden(NOT_JSON)["data"], None, False)
+        assert (outcome.status, outcome.waiting, outcome.logid) == (WorkflowExecuteStatus.SUCCESS, False, LOGID)
+
+    @pytest.mark.parametrize(
+        ("data", "output"), [("null", None), ('"Have a nice trip!"', "Have a nice trip!")], ids=["null", "string"]
+    )
+    async def test_json_output_is_told_from_text_by_the_flag(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, data: str, output: Any
+    ) -> None:
+        """Output that is JSON ``null`` or a JSON string is decoded and flagged as JSON, unlike plain text."""
+        coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_OK, changes={"data": data}))
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
+        assert (outcome.output, outcome.raw_output, outcome.output_is_json) == (output, data, True)
 
     async def test_run_is_never_retried(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
@@ -153,6 +170,102 @@ class TestCozeWorkflowRun:
         with pytest.raises(CozeServerError) as caught:
             await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
         assert (route.call_count, caught.value.logid) == (1, LOGID)
+
+
+def _question_node_answer() -> dict[str, Any]:
+    """The interrupted run's answer as a question node gives it: type 2, only the event id and type."""
+    body: dict[str, Any] = golden(INTERRUPTED)
+    body["interrupt_data"] = {"type": 2, "event_id": body["interrupt_data"]["event_id"]}
+    return body
+
+
+class TestCozeWorkflowRunInterrupted:
+    """A blocking run answered with ``interrupt_data`` is waiting, with what it takes to resume it."""
+
+    async def test_run_stopped_at_an_input_node_is_waiting(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        sample_workflow_id: str,
+        mock_coze_api_token: str,
+    ) -> None:
+        """The documented interrupted answer is a waiting, unfinished run carrying the event id, type and data."""
+        route = coze_router.post("/v1/workflow/run").mock(return_value=golden_response(INTERRUPTED))
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id=sample_workflow_id, parameters={})
+        wire = golden(INTERRUPTED)
+        assert (outcome.waiting, outcome.status) == (True, WorkflowExecuteStatus.RUNNING)
+        assert outcome.interrupt is not None
+        assert outcome.interrupt.model_dump() == wire["interrupt_data"]
+        with pytest.raises(pydantic.ValidationError, match="frozen"):
+            outcome.interrupt.event_id = "another"  # type: ignore[misc]  # what Coze sent is what the caller resumes with
+        assert (outcome.output, outcome.raw_output, outcome.output_is_json) == (None, wire["data"], False)
+        assert (outcome.execute_id, outcome.debug_url, outcome.logid) == (None, wire["debug_url"], LOGID)
+        request = route.calls.last.request
+        assert request_json(request) == {"workflow_id": sample_workflow_id, "parameters": {}, "is_async": False}
+        assert request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
+
+    @pytest.mark.parametrize("event_id", [None, "7"], ids=["documented-id", "one-character-id"])
+    async def test_question_node_interrupt_needs_only_event_id_and_type(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, event_id: str | None
+    ) -> None:
+        """An interrupt with any non-empty event id and no data or required parameters is waiting with empty ones."""
+        body = _question_node_answer()
+        if event_id is not None:
+            body["interrupt_data"]["event_id"] = event_id
+        coze_router.post("/v1/workflow/run").mock(
+            return_value=event_stream(json.dumps(body), content_type="application/json")
+        )
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
+        assert outcome.interrupt is not None
+        assert (outcome.interrupt.event_id, outcome.interrupt.type) == (body["interrupt_data"]["event_id"], 2)
+        assert (outcome.interrupt.data, outcome.interrupt.required_parameters) == ("", {})
+        assert (outcome.waiting, outcome.status, outcome.logid) == (True, WorkflowExecuteStatus.RUNNING, LOGID)
+
+    async def test_null_interrupt_data_is_no_interrupt(
+        self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter
+    ) -> None:
+        """``interrupt_data: null`` is a finished run, not a waiting one."""
+        coze_router.post("/v1/workflow/run").mock(
+            return_value=golden_response(INTERRUPTED, changes={"interrupt_data": None})
+        )
+        outcome = await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
+        assert (outcome.waiting, outcome.interrupt, outcome.status) == (False, None, WorkflowExecuteStatus.SUCCESS)
+
+    @pytest.mark.parametrize(
+        ("changes", "noted"),
+        [
+            ({"interrupt_data.event_id": ""}, {**golden(INTERRUPTED)["interrupt_data"], "event_id": ""}),
+            ({"interrupt_data.type": "5"}, {**golden(INTERRUPTED)["interrupt_data"], "type": "5"}),
+            ({"interrupt_data": "7484523878849822601/2"}, "7484523878849822601/2"),
+        ],
+        ids=["empty-event-id", "type-not-a-number", "not-an-object"],
+    )
+    async def test_interrupt_that_cannot_be_resumed_is_malformed(
+        self,
+        coze_client: AnyCoze,
+        coze_calls: CozeCalls,
+        coze_router: respx.MockRouter,
+        changes: dict[str, Any],
+        noted: Any,
+    ) -> None:
+        """An interrupt without a usable event id or type is a malformed answer that keeps what Coze sent."""
+        coze_router.post("/v1/workflow/run").mock(return_value=golden_response(INTERRUPTED, changes=changes))
+        with pytest.raises(CozeMalformedResponseError) as caught:
+            await workflow_run(coze_client, coze_calls, workflow_id="wf", parameters={})
+        assert (caught.value.target, caught.value.logid) == ("POST /v1/workflow/run", LOGID)
+        assert caught.value.detail.startswith("interrupt_data cannot be resumed: 1 validation error")
+        assert caught.value.body is not None
+        assert json.loads(caught.value.body) == noted
+
+    async def test_client_without_the_hooks_cannot_tell_a_waiting_run(
+        self, coze_kind: str, coze_calls: CozeCalls, coze_router: respx.MockRouter, mock_coze_api_token: str
+    ) -> None:
+        """On a client without the factories' hooks a run's interrupt is unknowable, which is said, not guessed."""
+        coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_OK))
+        client = plain_cozepy_client(coze_kind, mock_coze_api_token)
+        with pytest.raises(CozeConfigurationError, match="build_coze or build_async_coze"):
+            await workflow_run(client, coze_calls, workflow_id="wf", parameters={})
 
 
 class TestCozeWorkflowStream:
@@ -327,8 +440,8 @@ class TestCozeWorkflowRunHistory:
 
     @pytest.mark.parametrize(
         "wire",
-        [SUCCESS, RUNNING, "workflows/run_history_fail.json", "workflows/run_history_trimmed_surrogate.json"],
-        ids=["success", "running", "fail", "output-trimmed-mid-character"],
+        [SUCCESS, RUNNING, "workflows/run_history_fail.json", "workflows/run_history_trimmed_surrogate.json", TEXT],
+        ids=["success", "running", "fail", "output-trimmed-mid-character", "output-not-json"],
     )
     @pytest.mark.covers("FR-010")
     async def test_history_by_ids(
@@ -374,6 +487,11 @@ class TestCozeWorkflowUntilDone:
         """The async run answers with an execute id."""
         return coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_ASYNC))
 
+    @pytest.mark.parametrize(
+        ("finished", "decoded"),
+        [(SUCCESS, (True, json.loads(golden(SUCCESS)["data"][0]["output"]))), (TEXT, (False, None))],
+        ids=["json-output", "text-output"],
+    )
     @pytest.mark.covers("FR-010")
     async def test_polls_until_success(
         self,
@@ -385,18 +503,21 @@ class TestCozeWorkflowUntilDone:
         recorded_sleeps: list[float],
         sample_workflow_id: str,
         sample_execute_id: str,
+        finished: str,
+        decoded: tuple[bool, Any],
     ) -> None:
-        """Running, Running, Success: two sleeps on the fake clock, then the finished history."""
+        """Running, then Success: one sleep on the fake clock, then the finished history, its output JSON or text."""
         history = coze_router.get(_history_path(sample_workflow_id, sample_execute_id)).mock(
-            side_effect=[golden_response(RUNNING), golden_response(SUCCESS)]
+            side_effect=[golden_response(RUNNING), golden_response(finished)]
         )
         result = await workflow_until_done(
             coze_client, coze_calls, poll_policy, workflow_id=sample_workflow_id, parameters={"city": "Paris"}
         )
         assert (result.execute_status, result.output) == (
             WorkflowExecuteStatus.SUCCESS,
-            golden(SUCCESS)["data"][0]["output"],
+            golden(finished)["data"][0]["output"],
         )
+        assert decoded_output(result.output) == decoded
         assert result.response.logid == LOGID
         assert request_json(start.calls.last.request) == {
             "workflow_id": sample_workflow_id,

@@ -54,6 +54,7 @@ from tests.coze.wire import (
     golden,
     golden_events,
     golden_response,
+    golden_stream,
     golden_text,
     request_json,
 )
@@ -725,3 +726,83 @@ def _deadline_not_retryable(outcomes: Outcomes, coze_router: respx.MockRouter, r
     # Polls every 2 s for at most 5 s: created at 0, retrieved at 2 and 4, then the deadline.
     assert (coze_router["chat.create"].call_count, coze_router["chat.retrieve"].call_count) == (1, 2)
     assert recorded_sleeps == [2.0, 2.0]
+
+
+# --- a chat answered in several messages ------------------------------------------------------------
+
+MULTI_STREAM, MULTI_LISTED = "chat/stream_multi_answer.sse", "chat/message_list_multi_answer.json"
+
+
+@given("a chat whose bot answers with a card sent whole and two texts sent in deltas")
+def _multi_answer_chat(coze_router: respx.MockRouter) -> None:
+    coze_router.post("/v3/chat", json__stream=True, name="chat.stream").mock(return_value=golden_stream(MULTI_STREAM))
+    coze_router.post("/v3/chat", json__stream=False, name="chat.create").mock(
+        return_value=golden_response("chat/create_created.json")
+    )
+    coze_router.route(path="/v3/chat/retrieve").mock(return_value=golden_response("chat/retrieve_completed.json"))
+    coze_router.get("/v3/chat/message/list").mock(return_value=golden_response(MULTI_LISTED))
+
+
+@when("the backend streams the chat and then asks the same question in blocking mode")
+@async_step
+async def _stream_then_block(
+    coze_client: AnyCoze,
+    coze_calls: CozeCalls,
+    poll_policy: PollPolicy,
+    outcomes: Outcomes,
+    sample_bot_id: str,
+    sample_user_id: str,
+    sample_user_message: str,
+) -> None:
+    chat_request = ChatRequest(sample_bot_id, sample_user_id, sample_user_message)
+    await outcomes.capture("stream", streamed_transcript(coze_client, bot_id=sample_bot_id, user_id=sample_user_id))
+    await outcomes.capture("blocking", chat_request.ask_and_wait(coze_client, coze_calls, poll_policy))
+
+
+@then("the transcript keeps the three answers in order, each with its ID, content type and full content")
+def _three_answers(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
+    transcript = outcomes["stream"]
+    assert isinstance(transcript, ChatTranscript)
+    completed = [e.json() for e in golden_events(MULTI_STREAM) if e.event == "conversation.message.completed"]
+    answers = [(m["id"], m["content_type"], m["content"]) for m in completed if m["type"] == "answer"]
+    assert [(a.id, a.content_type, a.content) for a in transcript.answers] == answers
+    assert [content_type for _, content_type, _ in answers] == ["card", "text", "text"]
+    assert (transcript.complete, transcript.logid) == (True, LOGID)
+    assert request_json(coze_router["chat.stream"].calls.last.request)["stream"] is True
+
+
+@then("the streamed answer text is the blocking answer text")
+def _same_answer_text(outcomes: Outcomes) -> None:
+    listed = [m["content"] for m in golden(MULTI_LISTED)["data"] if m["type"] == "answer"]
+    assert outcomes["stream"].text == outcomes["blocking"].answer == "".join(listed)
+    assert outcomes["stream"].answers == outcomes["blocking"].answers
+
+
+# --- a blocking workflow run stopped at an input node -------------------------------------------------
+
+RUN_INTERRUPTED = "workflows/run_interrupted.json"
+
+
+@given("a blocking workflow run that Coze answers with an input node's interrupt")
+def _interrupted_run(coze_router: respx.MockRouter) -> None:
+    coze_router.post("/v1/workflow/run", name="workflow.run").mock(return_value=golden_response(RUN_INTERRUPTED))
+
+
+@then("the run is waiting and Running, not Success, with no output")
+def _waiting_run(outcomes: Outcomes, coze_router: respx.MockRouter) -> None:
+    outcome = outcomes["blocking"]
+    assert (outcome.waiting, outcome.status) == (True, WorkflowExecuteStatus.RUNNING)
+    assert (outcome.output, outcome.raw_output, outcome.output_is_json) == (None, "", False)
+    assert request_json(coze_router["workflow.run"].calls.last.request)["is_async"] is False
+
+
+@then("the outcome carries the interrupt's event ID, type and data needed to resume the run, and the logid")
+def _interrupt_kept(outcomes: Outcomes) -> None:
+    outcome = outcomes["blocking"]
+    sent = golden(RUN_INTERRUPTED)["interrupt_data"]
+    assert (outcome.interrupt.event_id, outcome.interrupt.type, outcome.interrupt.data) == (
+        sent["event_id"],
+        sent["type"],
+        sent["data"],
+    )
+    assert (outcome.interrupt.required_parameters, outcome.logid) == (sent["required_parameters"], LOGID)

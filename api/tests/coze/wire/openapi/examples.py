@@ -1,9 +1,10 @@
 """Bodies built from the description's documented examples: what Coze's own docs say an answer holds.
 
-Each property takes its documented example; an object holds every property that has one (or that
-holds one), an array one item, a map one entry (key ``"key"``), built from the item's examples; an
-array or map whose items document none takes its own documented example (a map's
-``{"uuid": ...}``). A schema that contains itself (``$defs``) is not followed: the example stops there.
+Each property takes its documented example (an enum without one, its first documented value); an
+object holds every property that has one (or that holds one), an array one item, a map one entry
+(key ``"key"``), built from the item's examples; an array or map whose items document none takes
+its own documented example (a map's ``{"uuid": ...}``). A schema that contains itself (``$defs``)
+is not followed: the example stops there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ MAP_KEY = "key"
 def _build(schema: dict[str, Any]) -> Any:
     if "$ref" in schema:
         return None
-    own = schema["examples"][0] if schema.get("examples") else None
+    documented = schema.get("examples") or schema.get("enum")
+    own = documented[0] if documented else None
     if "properties" in schema:
         built = {name: _build(sub) for name, sub in schema["properties"].items()}
         kept = {name: value for name, value in built.items() if value is not None}
