@@ -7,9 +7,9 @@ workflow runs and the workflow-log query, with both clients. A result or a ``Coz
 passes; any other exception fails, and hypothesis prints the drawn bodies (as JSON notes) that
 caused it.
 
-The tier is left out of the default run (``-m contract_fuzz`` selects it): ``.ci/run`` runs it with
-the fixed example count below and a printed ``--hypothesis-seed``; the example database is off, so
-a run depends on the seed alone.
+The tier is left out of the default run, and not even collected there (``conftest.py`` here);
+``-m contract_fuzz`` selects it. ``.ci/run`` runs it with the fixed example count below and a
+printed ``--hypothesis-seed``; the example database is off, so a run depends on the seed alone.
 """
 
 from __future__ import annotations
