@@ -13,11 +13,11 @@ the tests. Two kinds:
   (``validation_alias``); for every documented enum value cozepy has, the member's value changes.
   Each runs only the tests that can see a wire field: the contract tests, which serve every golden
   file to cozepy and check every documented key reaches the parsed object
-  (``test_coze_wire_contract.py``, ``test_coze_openapi*.py``, ``test_coze_wire_repairs.py``), and
+  (``test_coze_wire_contract.py``, ``test_coze_openapi.py``, ``test_coze_wire_repairs.py``), and
   the unit tests of the operation's area (``AREA_TESTS``). The acceptance scenarios run the same
   runtime paths over the same golden files, so they add no field the area tests do not see.
 
-Drift mutants run two at a time (CI has 2 cores). A documented property or value whose drift no
+Mutants run two at a time (CI has 2 cores). A documented property or value whose drift no
 test can see today is listed in ``NOT_SEEN`` with its reason and not run; the list is printed. Usage:
 
     uv run python scripts/sdk_mutants.py [--list] [NAME ...]
