@@ -20,8 +20,8 @@ from coze_acceptance.documents import DocumentError, parse_feature, parse_spec
 from coze_acceptance.evidence import BODY_LIMIT, exchange
 from coze_acceptance.gates import check_gates, run_time_gate
 from coze_acceptance.render import failure_places, html, markdown, message_lines, summary_line, terminal_table
-from coze_acceptance.report import Measurements, build_report
-from coze_acceptance.results import clean_message
+from coze_acceptance.report import Measurements, _judge_stories, _stories, build_report
+from coze_acceptance.results import Results, Run, clean_message
 from tests.acceptance.demo import SPEC, DemoRun
 
 pytest_plugins = ["pytester"]
@@ -423,3 +423,37 @@ class TestReportWireEvidence:
         recorded = exchange(request, httpx.Response(200, content=b"{}"))
         assert recorded["request_body"].endswith("… (10 more characters)")
         assert (recorded["status"], recorded["response_body"], recorded["logid"]) == (200, "{}", "")
+
+
+class TestReportCiTiers:
+    """A full run leaves the project's own CI tiers (`-m "not live_contract"`) to CI, and says so."""
+
+    FEATURE = "@story:US1 @priority:P1\nFeature: F\n  Scenario: Here\n    Given a\n  Scenario: In a tier\n    Given b\n"
+
+    def _story(self, *, partial: bool) -> dict[str, Any]:
+        results = Results()
+        run = results.scenario_runs.setdefault("here", Run("here", {"feature_file": "x.feature", "scenario": "Here"}))
+        run.status = "passed"
+        facts = {
+            "bound": [["x.feature", "Here"], ["x.feature", "In a tier"]],
+            "deselected_scenarios": [["x.feature", "In a tier"]],
+            "tier_scenarios": [["x.feature", "In a tier", "live_contract"]],
+        }
+        feature = parse_feature(self.FEATURE, "x.feature")
+        [story] = _stories(parse_spec(SPEC), [feature], results, facts, partial)
+        _judge_stories([story], [])
+        return story
+
+    def test_tier_scenario_is_left_to_ci_and_the_story_is_whole(self) -> None:
+        """Its reason names the command CI runs it with, and its story passes, not partly run."""
+        story = self._story(partial=False)
+        tiered = story["scenarios"][1]
+        assert (tiered["status"], tiered["ci_tier"]) == ("not run in this selection", "live_contract")
+        assert tiered["reason"] == "checked in CI, in its own tier: uv run pytest -m live_contract"
+        assert (story["status"], story["partly_run"]) == ("passed", False)
+
+    def test_a_partial_run_does_not_speak_for_the_tier(self) -> None:
+        """Under a selection the same scenario is just not in it, and the story is partly run."""
+        story = self._story(partial=True)
+        assert (story["scenarios"][1]["ci_tier"], story["scenarios"][1]["reason"]) == (None, "")
+        assert (story["status"], story["partly_run"]) == ("passed", True)

@@ -279,6 +279,10 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item], selected
     bound: dict[tuple[str, str, str], ScenarioTemplate] = {}
     deselected_scenarios: set[tuple[str, str]] = set()
     selected_scenarios: set[tuple[str, str]] = set()
+    # The project's default `-m` leaves whole tiers out (`not live_contract`, ...) that CI runs as steps
+    # of their own: a scenario in one is run elsewhere, not forgotten.
+    expression = str(session.config.option.markexpr or "")
+    tiers: dict[tuple[str, str], str] = {}
     unit_tests: list[dict[str, Any]] = []
     modules: dict[str, bool] = {}
     for item in items:
@@ -291,6 +295,9 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item], selected
             bound[(template.feature.rel_filename, template.name, getattr(module, "__name__", ""))] = template
             key = (template.feature.rel_filename, template.name)
             (selected_scenarios if item.nodeid in selected else deselected_scenarios).add(key)
+            tier = next((m.name for m in item.iter_markers() if f"not {m.name}" in expression), None)
+            if item.nodeid not in selected and tier is not None:
+                tiers[key] = tier
         else:
             cls = getattr(item, "cls", None)
             unit_tests.append(
@@ -313,6 +320,7 @@ def collection_facts(session: pytest.Session, items: list[pytest.Item], selected
         "unit_tests": unit_tests,
         "modules": modules,
         "deselected_scenarios": sorted(deselected_scenarios - selected_scenarios),
+        "tier_scenarios": sorted([*key, tier] for key, tier in tiers.items() if key not in selected_scenarios),
     }
 
 

@@ -71,6 +71,9 @@ class Measurements:
         return bool(self.selection)
 
 
+#: Why a full run did not run a scenario of a CI tier (the project's default `-m` leaves the tier out).
+CI_TIER = "checked in CI, in its own tier"
+
 #: Statuses that say a test took no part in the run.
 IDLE = frozenset({NOT_SELECTED, "not run"})
 
@@ -91,13 +94,16 @@ def anchor(*parts: str) -> str:
 
 
 def _scenario_entry(
-    scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: str | None, left_out: bool
+    scenario: ScenarioDoc, runs: list[Run], bound: bool, drift: str | None, left_out: bool, tier: str | None
 ) -> dict[str, Any]:
-    """One scenario; ``left_out`` when the selection did not take it (a partial run takes no view on binding)."""
+    """One scenario; ``left_out`` when the selection did not take it (a partial run takes no view on binding).
+
+    ``tier`` names the CI tier a full run leaves it to (``live_contract``): it is run there, not here.
+    """
     if runs:
         status = _worst([r.status for r in runs])
     else:
-        status = NOT_SELECTED if left_out else ("not run" if bound else "unbound")
+        status = NOT_SELECTED if left_out or tier else ("not run" if bound else "unbound")
     first = next((r for r in runs if r.status in ("failed", "undefined")), None) or next(
         (r for r in runs if r.status == "skipped"), None
     )
@@ -110,7 +116,8 @@ def _scenario_entry(
         "tags": list(scenario.tags),
         "steps": [str(step) for step in scenario.steps],
         "status": status,
-        "reason": first.reason if first else "",
+        "reason": first.reason if first else (f"{CI_TIER}: uv run pytest -m {tier}" if tier and not runs else ""),
+        "ci_tier": tier if not runs else None,
         "failure_location": first.location if first else "",
         "failure_definition": first.definition if first else "",
         "failure_line": first.failing_line if first else "",
@@ -167,6 +174,7 @@ def _stories(
 ) -> list[dict[str, Any]]:
     bound = {(str(a), str(b)) for a, b in facts.get("bound", [])}
     left_out = {(str(a), str(b)) for a, b in facts.get("deselected_scenarios", [])}
+    tiers = {(str(a), str(b)): str(tier) for a, b, tier in facts.get("tier_scenarios", [])}
     runs_by_scenario: dict[tuple[str, str], list[Run]] = {}
     for run in results.scenario_runs.values():
         runs_by_scenario.setdefault((run.facts["feature_file"], run.facts["scenario"]), []).append(run)
@@ -186,7 +194,8 @@ def _stories(
                 runs_by_scenario.get((s.feature_file, s.name), []),
                 (s.feature_file, s.name) in bound,
                 drift.get(s.tag_value("acceptance") or ""),
-                partial or (s.feature_file, s.name) in left_out,
+                partial or ((s.feature_file, s.name) in left_out and (s.feature_file, s.name) not in tiers),
+                None if partial else tiers.get((s.feature_file, s.name)),
             )
             for feature in story_features
             for s in feature.scenarios
@@ -226,7 +235,7 @@ def _judge_stories(stories: list[dict[str, Any]], failures: list[dict[str, Any]]
             if how is not None:
                 story["failures"].append({"anchor": failure["anchor"], "how": how})
                 failure["stories"].append({"id": story["id"], "how": how})
-        own = [s["status"] for s in story["scenarios"]]
+        own = [s["status"] for s in story["scenarios"] if not s["ci_tier"]]
         ran = [s for s in own if s not in IDLE]
         story["status"] = "failed" if story["failures"] else _overall(own)
         story["partly_run"] = bool(ran) and len(ran) < len(own)
