@@ -251,6 +251,7 @@ class TestCommandLinePaths:
 class TestCommandLineMarkers:
     """The ``covers`` marker is selectable with plain ``pytest -m``."""
 
+    @pytest.mark.report_e2e
     def test_covers_is_selectable(self, pytester: pytest.Pytester) -> None:
         """``-m "covers(id='FR-004')"`` runs exactly the unit tests that cover FR-004."""
         write_demo(pytester.path)

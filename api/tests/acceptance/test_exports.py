@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from coze_acceptance.documents import load_features
@@ -55,12 +54,16 @@ class TestExportsCucumber:
 
     def test_validates_against_the_cucumber_json_schema(self, demo: DemoRun) -> None:
         """Tools that import Cucumber JSON accept it."""
+        import jsonschema  # only these two tests need it, and it costs 30 ms at collection
+
         schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
         jsonschema.Draft7Validator.check_schema(schema)
         jsonschema.Draft7Validator(schema).validate(_cucumber(demo))
 
     def test_schema_rejects_a_failure_without_message(self, demo: DemoRun) -> None:
         """The schema is not vacuous: a failed step without its error message is invalid."""
+        import jsonschema  # see above
+
         exported = _cucumber(demo)
         step = next(s for s in _element(exported, "Failing step")["steps"] if s["result"]["status"] == "failed")
         del step["result"]["error_message"]
