@@ -10,12 +10,14 @@ instance keeps the frames of every test that raised it.
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from types import ModuleType
+from typing import Any, TypedDict, cast
 
 import pytest
 
@@ -24,8 +26,31 @@ STEPS = COZE_TESTS / "steps"
 PARITY_MODULE = "tests.coze.parity"
 #: Names of the parity module that are types, not dispatch: any test may annotate with them.
 PARITY_TYPES = frozenset({"AnyCoze"})
+#: Where pytest's cache keeps what the source walk found, per file (see ``facts``).
+FACTS_CACHE_KEY = "coze/suite-rules/facts"
+AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 Test = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class FoundTest(TypedDict):
+    """What the rules need to know of one test function, read from its source."""
+
+    cls: str  # its class, or "" for a module-level test
+    name: str
+    line: int
+    marks: list[str]  # the ``pytest.mark`` names of its module, class and itself
+    awaits: bool  # a plain ``def``, or an ``async def`` with an await, ``async for`` or ``async with``
+    dispatch_used: list[str]  # the parity dispatch helpers it names
+    about: str  # its class's and its own name and docstring
+    covers: list[str]  # the requirement ids of its module's, class's and own ``covers`` marks
+
+
+class SourceFacts(TypedDict):
+    """What the rules need to know of one Python file of the suite."""
+
+    dispatch: list[str]  # the parity dispatch helpers it imports
+    tests: list[FoundTest]
 
 
 def _mark_names(nodes: list[ast.expr]) -> set[str]:
@@ -38,6 +63,18 @@ def _mark_names(nodes: list[ast.expr]) -> set[str]:
     }
 
 
+def _covers(nodes: list[ast.expr]) -> set[str]:
+    """The requirement ids of the ``pytest.mark.covers(...)`` calls in ``nodes``."""
+    return {
+        arg.value
+        for expr in nodes
+        for node in ast.walk(expr)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "covers"
+        for arg in node.args
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    }
+
+
 def _pytestmark(tree: ast.Module) -> list[ast.expr]:
     """The values assigned to the module's ``pytestmark``."""
     return [
@@ -47,32 +84,15 @@ def _pytestmark(tree: ast.Module) -> list[ast.expr]:
     ]
 
 
-def _module_marks(tree: ast.Module) -> set[str]:
-    return _mark_names(_pytestmark(tree))
-
-
-def _tests(tree: ast.Module) -> Iterator[tuple[Test, set[str]]]:
-    """Every test function with the marks of the module, its class and itself."""
-    module = _module_marks(tree)
+def _test_nodes(tree: ast.Module) -> Iterator[tuple[ast.ClassDef | None, Test]]:
+    """Every test function, with its class (``None`` for a module-level test)."""
     for node in tree.body:
         if isinstance(node, Test) and node.name.startswith("test"):
-            yield node, module | _mark_names(node.decorator_list)
+            yield None, node
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            cls = module | _mark_names(node.decorator_list)
             for item in node.body:
                 if isinstance(item, Test) and item.name.startswith("test"):
-                    yield item, cls | _mark_names(item.decorator_list)
-
-
-@pytest.fixture(scope="module")
-def trees() -> dict[Path, ast.Module]:
-    """Every Python file of the Coze suite, parsed once for the checks below and let go after them."""
-    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in COZE_TESTS.rglob("*.py")}
-
-
-def _parsed(trees: dict[Path, ast.Module], paths: Iterable[Path]) -> Iterator[tuple[str, ast.Module]]:
-    for path in sorted(paths):
-        yield str(path.relative_to(COZE_TESTS)), trees[path]
+                    yield node, item
 
 
 def _dispatch_imported(tree: ast.Module) -> set[str]:
@@ -84,17 +104,90 @@ def _dispatch_imported(tree: ast.Module) -> set[str]:
     } - PARITY_TYPES
 
 
+def _facts(tree: ast.Module) -> SourceFacts:
+    """What the rules read from one parsed file."""
+    dispatch = _dispatch_imported(tree)
+    module = _pytestmark(tree)
+    tests: list[FoundTest] = []
+    for cls, test in _test_nodes(tree):
+        decorators = module + (cls.decorator_list if cls else []) + test.decorator_list
+        about = f"{cls.name} {ast.get_docstring(cls) or ''} " if cls else ""
+        tests.append(
+            FoundTest(
+                cls=cls.name if cls else "",
+                name=test.name,
+                line=test.lineno,
+                marks=sorted(_mark_names(decorators)),
+                awaits=isinstance(test, ast.FunctionDef) or any(isinstance(n, AWAITING) for n in ast.walk(test)),
+                dispatch_used=sorted({n.id for n in ast.walk(test) if isinstance(n, ast.Name)} & dispatch),
+                about=f"{about}{test.name} {ast.get_docstring(test) or ''}",
+                covers=sorted(_covers(decorators)),
+            )
+        )
+    return SourceFacts(dispatch=sorted(dispatch), tests=tests)
+
+
+def facts_key(rules: bytes, path: Path) -> str:
+    """The cache key of a file's facts: the hash of its text and of ``rules`` (the source of the rules that read it)."""
+    return hashlib.sha256(rules + b"\0" + path.read_bytes()).hexdigest()
+
+
+def read_facts(
+    rules: bytes, cached: dict[str, Any], root: Path = COZE_TESTS
+) -> tuple[dict[str, tuple[str, SourceFacts]], bool]:
+    """Every Python file's cache key and facts, by path relative to ``root``, and whether any had to be parsed.
+
+    ``cached`` maps a path to ``[key, facts]`` from an earlier run: an edit to the file or to the
+    rules changes the key, and the file is parsed again.
+    """
+    entries: dict[str, tuple[str, SourceFacts]] = {}
+    parsed = False
+    for path in sorted(root.rglob("*.py")):
+        name, key = str(path.relative_to(root)), facts_key(rules, path)
+        entry = cached.get(name)
+        if isinstance(entry, list) and entry[0] == key:
+            entries[name] = (key, cast(SourceFacts, entry[1]))
+        else:
+            entries[name], parsed = (key, _facts(ast.parse(path.read_bytes()))), True
+    return entries, parsed
+
+
+@pytest.fixture(scope="module")
+def facts(request: pytest.FixtureRequest) -> dict[str, SourceFacts]:
+    """What the checks below read from every Python file of the Coze suite.
+
+    Parsing the suite's ~460 kB of Python costs about 0.2 s; pytest's cache keeps each file's facts
+    under the hash of its text and of this module, so a run parses only the files changed since the
+    last one (all of them with ``-p no:cacheprovider`` or ``--cache-clear``).
+    """
+    cache = getattr(request.config, "cache", None)
+    cached = cache.get(FACTS_CACHE_KEY, {}) if cache is not None else {}
+    entries, parsed = read_facts(Path(__file__).read_bytes(), cached if isinstance(cached, dict) else {})
+    if parsed and cache is not None:
+        cache.set(FACTS_CACHE_KEY, entries)
+    return {name: found for name, (_, found) in entries.items()}
+
+
+def _sources(
+    facts: dict[str, SourceFacts], *, nested: bool = True, tests_only: bool = True
+) -> Iterator[tuple[str, SourceFacts]]:
+    """The facts of the suite's ``test_*.py`` modules (only the top folder's unless ``nested``), or of every file."""
+    for name, found in sorted(facts.items()):
+        path = Path(name)
+        if (not tests_only or path.name.startswith("test_")) and (nested or len(path.parts) == 1):
+            yield name, found
+
+
 class TestCozeSuitePlainTests:
     """Async tests are async because they await."""
 
-    def test_tests_that_await_nothing_are_plain(self, trees: dict[Path, ast.Module]) -> None:
+    def test_tests_that_await_nothing_are_plain(self, facts: dict[str, SourceFacts]) -> None:
         """No ``async def`` test lacks an ``await``, ``async for`` or ``async with``."""
-        awaiting = (ast.Await, ast.AsyncFor, ast.AsyncWith)
         pointless = [
-            f"{name}:{test.lineno} {test.name}"
-            for name, tree in _parsed(trees, COZE_TESTS.rglob("test_*.py"))
-            for test, _ in _tests(tree)
-            if isinstance(test, ast.AsyncFunctionDef) and not any(isinstance(n, awaiting) for n in ast.walk(test))
+            f"{name}:{test['line']} {test['name']}"
+            for name, found in _sources(facts)
+            for test in found["tests"]
+            if not test["awaits"]
         ]
         assert pointless == []
 
@@ -102,28 +195,27 @@ class TestCozeSuitePlainTests:
 class TestCozeSuiteParityDispatch:
     """The dispatch serves step definitions and ``parity`` tests only."""
 
-    def test_only_test_and_step_modules_import_the_dispatch(self, trees: dict[Path, ast.Module]) -> None:
+    def test_only_test_and_step_modules_import_the_dispatch(self, facts: dict[str, SourceFacts]) -> None:
         """Fixtures and helpers outside ``steps/`` (conftest, the wire helper) never dispatch on the client kind."""
         importers = [
             name
-            for name, tree in _parsed(trees, COZE_TESTS.rglob("*.py"))
-            if _dispatch_imported(tree) and not (Path(name).name.startswith("test_") or Path(name).parts[0] == "steps")
+            for name, found in _sources(facts, tests_only=False)
+            if found["dispatch"] and not (Path(name).name.startswith("test_") or Path(name).parts[0] == "steps")
         ]
         assert importers == []
 
-    def test_unit_tests_using_the_dispatch_are_parity_tests(self, trees: dict[Path, ast.Module]) -> None:
+    def test_unit_tests_using_the_dispatch_are_parity_tests(self, facts: dict[str, SourceFacts]) -> None:
         """A unit test that calls a dispatch helper runs for both clients, so it carries ``parity``."""
-        offenders = []
-        for name, tree in _parsed(trees, COZE_TESTS.glob("test_*.py")):
-            dispatch = _dispatch_imported(tree)
-            for test, marks in _tests(tree):
-                used = {node.id for node in ast.walk(test) if isinstance(node, ast.Name)} & dispatch
-                if used and "parity" not in marks:
-                    offenders.append(f"{name}:{test.lineno} {test.name} uses {sorted(used)}")
+        offenders = [
+            f"{name}:{test['line']} {test['name']} uses {test['dispatch_used']}"
+            for name, found in _sources(facts, nested=False)
+            for test in found["tests"]
+            if test["dispatch_used"] and "parity" not in test["marks"]
+        ]
         assert offenders == []
 
     def test_the_checks_see_marks_and_imports(self) -> None:
-        """The source walk finds module, class and function marks and the dispatch import."""
+        """The source walk finds module, class and function marks, the dispatch import and what awaits."""
         tree = ast.parse(
             "from tests.coze.parity import AnyCoze, read\n"
             "pytestmark = [pytest.mark.asyncio, pytest.mark.covers('FR-001')]\n"
@@ -131,10 +223,37 @@ class TestCozeSuiteParityDispatch:
             "class TestA:\n"
             "    @pytest.mark.golden('x')\n"
             "    async def test_a(self): await read()\n"
+            "    async def test_b(self): pass\n"
+            "def test_c(): pass\n"
         )
-        [(test, marks)] = list(_tests(tree))
-        assert (test.name, marks) == ("test_a", {"asyncio", "covers", "parity", "golden"})
-        assert _dispatch_imported(tree) == {"read"}
+        found = _facts(tree)
+        assert found["dispatch"] == ["read"]
+        assert [(t["cls"], t["name"], t["marks"], t["awaits"], t["dispatch_used"]) for t in found["tests"]] == [
+            ("TestA", "test_a", ["asyncio", "covers", "golden", "parity"], True, ["read"]),
+            ("TestA", "test_b", ["asyncio", "covers", "parity"], False, []),
+            ("", "test_c", ["asyncio", "covers"], True, []),
+        ]
+
+    def test_the_facts_are_read_again_when_a_file_or_the_rules_change(self, tmp_path: Path) -> None:
+        """A file's cached facts serve only under the hash of its text and the rules; otherwise it is parsed again."""
+        source = tmp_path / "test_a.py"
+        source.write_text("async def test_a():\n    pass\n", encoding="utf-8")
+        first, parsed = read_facts(b"rules", {}, tmp_path)
+        assert parsed
+        [(key, found)] = first.values()
+        assert key == facts_key(b"rules", source)
+        assert [test["awaits"] for test in found["tests"]] == [False]
+        planted = [key, SourceFacts(dispatch=["planted"], tests=[])]
+        reused, parsed = read_facts(b"rules", {"test_a.py": planted}, tmp_path)
+        assert not parsed
+        assert reused["test_a.py"][1] == planted[1]
+        again, parsed = read_facts(b"other rules", {"test_a.py": planted}, tmp_path)
+        assert parsed
+        assert again["test_a.py"] == (facts_key(b"other rules", source), found)
+        source.write_text("async def test_a():\n    await x\n", encoding="utf-8")
+        edited, parsed = read_facts(b"rules", {"test_a.py": planted}, tmp_path)
+        assert parsed
+        assert [test["awaits"] for test in edited["test_a.py"][1]["tests"]] == [True]
 
 
 def _exceptions_in(value: object) -> bool:
@@ -253,33 +372,6 @@ COVERS_EXCEPTIONS: dict[tuple[str, str, str], str] = {
 }
 
 
-def _covers(nodes: list[ast.expr]) -> set[str]:
-    """The requirement ids of the ``pytest.mark.covers(...)`` calls in ``nodes``."""
-    return {
-        arg.value
-        for expr in nodes
-        for node in ast.walk(expr)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "covers"
-        for arg in node.args
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-    }
-
-
-def _covered(tree: ast.Module) -> Iterator[tuple[str, Test, str, set[str]]]:
-    """Every test: its class name, what it says it is about (class and test names, docstrings), its ``covers``."""
-    module = _covers(_pytestmark(tree))
-    for node in tree.body:
-        if isinstance(node, Test) and node.name.startswith("test"):
-            yield "", node, f"{node.name} {ast.get_docstring(node) or ''}", module | _covers(node.decorator_list)
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            about = f"{node.name} {ast.get_docstring(node) or ''}"
-            cls = module | _covers(node.decorator_list)
-            for item in node.body:
-                if isinstance(item, Test) and item.name.startswith("test"):
-                    text = f"{about} {item.name} {ast.get_docstring(item) or ''}"
-                    yield node.name, item, text, cls | _covers(item.decorator_list)
-
-
 def _words(text: str) -> str:
     """``TestCozeWorkflowStream test_end_chunks`` as ``Test Coze Workflow Stream test end chunks``."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", text)
@@ -297,25 +389,25 @@ def _about(text: str, requirement: str) -> bool:
 class TestCozeSuiteCovers:
     """A ``covers`` tag says what a test is about, never every requirement one of its assertions touches."""
 
-    def test_covered_requirements_are_the_tests_subject(self, trees: dict[Path, ast.Module]) -> None:
+    def test_covered_requirements_are_the_tests_subject(self, facts: dict[str, SourceFacts]) -> None:
         """Each covered requirement's id or subject is in the test's class or docstring, or listed with its reason."""
         offenders = [
-            f"{name}:{test.lineno} {test.name} covers {requirement}"
-            for name, tree in _parsed(trees, COZE_TESTS.glob("test_*.py"))
-            for cls, test, text, covers in _covered(tree)
-            for requirement in sorted(covers)
-            if not _about(text, requirement) and not _excepted(name, cls, test.name, requirement)
+            f"{name}:{test['line']} {test['name']} covers {requirement}"
+            for name, found in _sources(facts, nested=False)
+            for test in found["tests"]
+            for requirement in test["covers"]
+            if not _about(test["about"], requirement) and not _excepted(name, test["cls"], test["name"], requirement)
         ]
         assert offenders == []
 
-    def test_every_exception_is_used(self, trees: dict[Path, ast.Module]) -> None:
+    def test_every_exception_is_used(self, facts: dict[str, SourceFacts]) -> None:
         """An exception whose tag is gone (or never matched a test) is removed, not kept as a stale excuse."""
         used = {
             key
-            for name, tree in _parsed(trees, COZE_TESTS.glob("test_*.py"))
-            for cls, test, _, covers in _covered(tree)
-            for requirement in covers
-            for key in ((name, cls, requirement), (name, test.name, requirement))
+            for name, found in _sources(facts, nested=False)
+            for test in found["tests"]
+            for requirement in test["covers"]
+            for key in ((name, test["cls"], requirement), (name, test["name"], requirement))
         }
         assert set(COVERS_EXCEPTIONS) - used == set()
 
@@ -330,8 +422,12 @@ class TestCozeSuiteCovers:
             "    def test_output(self):\n"
             "        '''The End node's output is joined.'''\n"
         )
-        [(cls, test, text, covers)] = list(_covered(tree))
-        assert (cls, test.name, covers) == ("TestCozeWorkflowStream", "test_output", {"FR-009", "FR-016", "FR-017"})
-        assert [r for r in sorted(covers) if _about(text, r)] == ["FR-009"]
+        [test] = _facts(tree)["tests"]
+        assert (test["cls"], test["name"], test["covers"]) == (
+            "TestCozeWorkflowStream",
+            "test_output",
+            ["FR-009", "FR-016", "FR-017"],
+        )
+        assert [r for r in test["covers"] if _about(test["about"], r)] == ["FR-009"]
         assert _about("TestCozeChatStream test_deltas", "FR-016")
         assert _about("test_x '''The logid reaches the caller.'''", "FR-017")

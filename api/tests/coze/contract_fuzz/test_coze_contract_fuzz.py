@@ -8,8 +8,9 @@ passes; any other exception fails, and hypothesis prints the drawn bodies (as JS
 caused it.
 
 The tier is left out of the default run, and not even collected there (``conftest.py`` here);
-``-m contract_fuzz`` selects it. ``.ci/run`` runs it with the fixed example count below and a
-printed ``--hypothesis-seed``; the example database is off, so a run depends on the seed alone.
+``-m contract_fuzz`` selects it; ``-p hypothesispytest`` loads hypothesis's pytest plugin, which the
+default run leaves out, for ``--hypothesis-seed``. ``.ci/run`` runs it with the fixed example count
+below and a printed seed; the example database is off, so a run depends on the seed alone.
 """
 
 from __future__ import annotations
