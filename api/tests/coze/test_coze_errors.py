@@ -150,8 +150,8 @@ class TestCozeErrorsTranslation:
     async def test_huge_msg_in_a_json_envelope_is_quoted(
         self, coze_client: AnyCoze, coze_calls: CozeCalls, coze_router: respx.MockRouter, sample_bot_id: str
     ) -> None:
-        """A 2 MB ``msg`` in Coze's error envelope is cut to 200 characters; code, class and logid stay."""
-        huge = "x" * 2_000_000
+        """A 200 kB ``msg`` in Coze's error envelope is cut to 200 characters; code, class and logid stay."""
+        huge = "x" * 200_000
         coze_router.get(RETRIEVE).mock(
             side_effect=lambda request: golden_response("errors/bad_request_4000.json", changes={"msg": huge})
         )
