@@ -262,10 +262,16 @@ class TestCozeWorkflowRunInterrupted:
         self, coze_kind: str, coze_calls: CozeCalls, coze_router: respx.MockRouter, mock_coze_api_token: str
     ) -> None:
         """On a client without the factories' hooks a run's interrupt is unknowable, which is said, not guessed."""
-        coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_OK))
+        route = coze_router.post("/v1/workflow/run").mock(return_value=golden_response(RUN_OK))
         client = plain_cozepy_client(coze_kind, mock_coze_api_token)
-        with pytest.raises(CozeConfigurationError, match="build_coze or build_async_coze"):
+        with pytest.raises(CozeConfigurationError) as caught:
             await workflow_run(client, coze_calls, workflow_id="wf", parameters={})
+        assert str(caught.value) == (
+            "cannot tell whether the workflow run waits on an interrupt: run it on a client built by "
+            "build_coze or build_async_coze, whose response hooks note it"
+        )
+        # The run was sent and answered: the error comes after the call, never instead of it.
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
 
 class TestCozeWorkflowStream:
