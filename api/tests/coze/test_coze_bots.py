@@ -130,10 +130,9 @@ class TestCozeBotsRetrieve:
         """A bot whose variables carry no ``variable_type`` (as documented) is retrieved, each a key-value variable."""
         route = coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response(VARIABLES))
         bot: Any = await read(coze_client, coze_calls, partial(coze_client.bots.retrieve, bot_id=sample_bot_id))
-        [wire] = golden(VARIABLES)["data"]["variables"]
-        [variable] = bot.variables
-        assert variable.variable_type is VariableType.KVVariable
-        assert_lossless(variable, wire, "data.variables.0")
+        wire = golden(VARIABLES)["data"]["variables"]
+        assert [variable.variable_type for variable in bot.variables] == [VariableType.KVVariable] * len(wire)
+        assert_lossless(bot.variables, wire, "data.variables")
         assert (bot.bot_id, bot.response.logid) == (sample_bot_id, LOGID)
         assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
         assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"

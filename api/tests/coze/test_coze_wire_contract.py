@@ -205,6 +205,10 @@ DISAGREEMENTS = {
     "workflows/run_interrupted.json",
     "chat/stream_knowledge_recall.sse",
     "chat/stream_failed_code_msg.sse",
+    "bots/get_online_info_shortcut_commands.json",
+    "workspaces/list_member_details.json",
+    "workflows/run_history_interrupted.json",
+    "workflows/stream_interrupt_parameters.sse",
 }
 # Keys a documented object carries that cozepy 0.20.0 loses everywhere; each has its own xfail too.
 KNOWN_LOSSES = {
@@ -213,6 +217,8 @@ KNOWN_LOSSES = {
 }
 # Documented answers cozepy turns into an exception the backend handles.
 RAISES = {"workflows/run_history_empty.json": IndexError}
+# Disagreement files the project's clients read losslessly once ``wire_repairs`` has repaired them.
+REPAIRED = ("bots/get_online_info_variables.json",)
 
 
 def _without(value: dict[str, Any], keys: set[str]) -> dict[str, Any]:
@@ -260,20 +266,13 @@ class TestCozeWireContract:
         self, cozepy_client: AnyCoze, coze_router: respx.MockRouter, name: str
     ) -> None:
         """The answer parses without a warning, and every documented key arrives with its value."""
-        endpoint = _endpoint(name)
-        contract = CONTRACTS[endpoint]
-        route = _route(coze_router, endpoint).mock(return_value=golden_response(name))
         if name in RAISES:
+            endpoint = _endpoint(name)
+            _route(coze_router, endpoint).mock(return_value=golden_response(name))
             with pytest.raises(RAISES[name]):
-                await resolve(contract.call(cozepy_client))
+                await resolve(CONTRACTS[endpoint].call(cozepy_client))
             return
-        result = await resolve(contract.call(cozepy_client))
-        documented = contract.documented(golden(name))
-        if isinstance(documented, dict):
-            documented = _without(documented, KNOWN_LOSSES.get(endpoint, set()))
-        assert_lossless(contract.parsed(result), documented)
-        assert result.response.logid == LOGID
-        assert route.call_count == 1
+        await _read_losslessly(cozepy_client, coze_router, name)
 
     @_each(_files(".sse"))
     async def test_stream_is_read_losslessly(
@@ -298,6 +297,20 @@ class TestCozeWireContract:
             await _served(cozepy_client, coze_router, name)
         error = caught.value
         assert (error.code, error.msg, error.logid) == (wire["code"], wire["msg"], LOGID)
+
+
+async def _read_losslessly(client: AnyCoze, router: respx.MockRouter, name: str) -> None:
+    """Golden JSON file ``name``, served once to ``client``, reaches its result with every documented key."""
+    endpoint = _endpoint(name)
+    contract = CONTRACTS[endpoint]
+    route = _route(router, endpoint).mock(return_value=golden_response(name))
+    result = await resolve(contract.call(client))
+    documented = contract.documented(golden(name))
+    if isinstance(documented, dict):
+        documented = _without(documented, KNOWN_LOSSES.get(endpoint, set()))
+    assert_lossless(contract.parsed(result), documented)
+    assert result.response.logid == LOGID
+    assert route.call_count == 1
 
 
 def _compared_data(sent: GoldenEvent) -> Any:
@@ -325,8 +338,9 @@ def _assert_event(got: Any, sent: GoldenEvent) -> None:
 def asserted_paths(name: str, documented: set[str]) -> set[str]:
     """The documented-style paths (``openapi.fields``) whose values the lossless tests assert for golden file ``name``.
 
-    Exactly what ``test_json_answer_is_read_losslessly`` / ``test_stream_is_read_losslessly`` hand to
-    ``assert_lossless``; nothing for a file they do not run (a disagreement, an error envelope).
+    Exactly what ``test_json_answer_is_read_losslessly`` / ``test_stream_is_read_losslessly`` (and
+    ``test_repaired_answer_is_read_losslessly``, for a repaired file) hand to ``assert_lossless``;
+    nothing for a file they do not run (a disagreement left unrepaired, an error envelope).
     """
     endpoint = _endpoint(name)
     if name.endswith(".sse"):
@@ -338,7 +352,7 @@ def asserted_paths(name: str, documented: set[str]) -> set[str]:
             if sent.event in event_names(endpoint) and sent.event not in {"done", "Done"}
             for path in stream_paths(endpoint, sent.event, _compared_data(sent), documented)
         }
-    if name not in _files(".json") or name in RAISES:
+    if (name not in _files(".json") and name not in REPAIRED) or name in RAISES:
         return set()
     contract = CONTRACTS[endpoint]
     part = contract.documented(golden(name))
@@ -557,9 +571,19 @@ class TestCozeWireKnownDisagreements:
     @_disagreement("rejects bot variables without variable_type", pydantic.ValidationError)
     async def test_bot_variables(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """A bot's variables, as the docs list them, arrive with every key."""
-        name = "bots/get_online_info_variables.json"
-        bot: Any = await _served(cozepy_client, coze_router, name)
-        assert_lossless(bot, golden(name)["data"])
+        await _read_losslessly(cozepy_client, coze_router, "bots/get_online_info_variables.json")
+
+    @_golden("bots/get_online_info_shortcut_commands.json")
+    @_disagreement("drops the bot's shortcut_commands (its Bot has no field for them)", AssertionError)
+    async def test_bot_shortcut_commands(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """A bot's shortcut commands arrive with their command, query template, components and tool."""
+        await _read_losslessly(cozepy_client, coze_router, "bots/get_online_info_shortcut_commands.json")
+
+    @_golden("workspaces/list_member_details.json")
+    @_disagreement("drops a workspace's owner_uid, admin_uids, description and joined_status", AssertionError)
+    async def test_workspace_member_details(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """Each workspace keeps its owner, its admins, its description and whether the caller has joined it."""
+        await _read_losslessly(cozepy_client, coze_router, "workspaces/list_member_details.json")
 
     @_golden("workspaces/list_without_enterprise_id.json")
     @_disagreement("rejects a workspace without enterprise_id", pydantic.ValidationError)
@@ -647,7 +671,9 @@ class TestCozeWireKnownDisagreements:
 
     @_golden("workflows/stream_node_details.sse")
     @_disagreement(
-        "drops a workflow message's node_id, node_execute_uuid, content_type, cost and token", AssertionError
+        "drops a workflow message's node_id, node_execute_uuid, loop_index, batch_index, sub_execute_id, content_type,"
+        " cost and token",
+        AssertionError,
     )
     async def test_workflow_message_node_details(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
         """Each workflow message keeps the node and execution it came from."""
@@ -655,6 +681,22 @@ class TestCozeWireKnownDisagreements:
         events: list[Any] = await _served(cozepy_client, coze_router, name)
         sent = [event.json() for event in golden_events(name) if event.event == "Message"]
         assert_lossless([event.message for event in events], sent)
+
+    @_golden("workflows/stream_interrupt_parameters.sse")
+    @_disagreement("drops a workflow interrupt's prompt (data) and required_parameters", AssertionError)
+    async def test_workflow_interrupt_parameters(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """An interrupt keeps the question it asks and the parameters the run needs to resume."""
+        name = "workflows/stream_interrupt_parameters.sse"
+        events: list[Any] = await _served(cozepy_client, coze_router, name)
+        [sent] = [event.json() for event in golden_events(name) if event.event == "Interrupt"]
+        [interrupt] = [event.interrupt for event in events if event.interrupt is not None]
+        assert_lossless(interrupt, sent)
+
+    @_golden("workflows/run_history_interrupted.json")
+    @_disagreement("drops a run history's interrupt_data", AssertionError)
+    async def test_run_history_interrupt_data(self, cozepy_client: AnyCoze, coze_router: respx.MockRouter) -> None:
+        """A run waiting at a question node keeps what it asks for and the event id to resume with."""
+        await _read_losslessly(cozepy_client, coze_router, "workflows/run_history_interrupted.json")
 
     @_golden("workflows/run_interrupted.json")
     @_disagreement("drops a blocking workflow run's interrupt_data", AssertionError)
@@ -672,6 +714,13 @@ class TestCozeWireKnownDisagreements:
 @pytest.mark.parity
 class TestCozeWireRepairs:
     """The project's clients repair what cozepy cannot read, on the paths the backend uses."""
+
+    @_each(list(REPAIRED))
+    async def test_repaired_answer_is_read_losslessly(
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, name: str
+    ) -> None:
+        """Through the project's clients, the repaired answer parses without a warning, every documented key intact."""
+        await _read_losslessly(coze_client, coze_router, name)
 
     @_golden("workflows/run_history_docs_example.json")
     async def test_run_history_without_trim_flag(

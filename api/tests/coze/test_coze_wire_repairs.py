@@ -95,9 +95,7 @@ class TestCozeWireRepairsJson:
         [
             golden_text("bots/get_online_info_ok.json").encode(),  # no variables at all
             golden_text("errors/not_found_4200.json").encode(),  # an error envelope has no bot
-            golden_text(VARIABLES)
-            .replace('"keyword": "city",', '"keyword": "city", "variable_type": "ListVariable",')
-            .encode(),
+            golden_text(VARIABLES).replace('"keyword":', '"variable_type": "ListVariable", "keyword":').encode(),
             b"[]",
             b'{"code": 0, "data": "not a bot"}',
             b'{"code": 0, "data": {"variables": {"city": "Paris"}}}',

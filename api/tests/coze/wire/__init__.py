@@ -207,7 +207,8 @@ def assert_lossless(parsed: Any, wire: Any, path: str = "data") -> None:
 
     ``parsed`` is what cozepy made of it: a model (keys become attributes), a dict or a list. Enum
     members compare by value; a string the wire sends must stay that string (``""`` read as ``0``
-    is a loss). The error names the first path that differs.
+    is a loss). JSON has one number type, so a whole number read into a float field (``200`` as
+    ``200.0``) is no loss. The error names the first path that differs.
     """
     if isinstance(wire, dict):
         for key, value in wire.items():
@@ -225,7 +226,8 @@ def assert_lossless(parsed: Any, wire: Any, path: str = "data") -> None:
             assert_lossless(child, value, f"{path}.{n}")
     else:
         got = parsed.value if isinstance(parsed, Enum) else parsed
-        assert (type(got), got) == (type(wire), wire) or (isinstance(wire, float) and got == wire), (
+        number = type(wire) in (int, float) and type(got) is float
+        assert (type(got), got) == (type(wire), wire) or (number and got == wire), (
             f"{path}: the wire sent {wire!r}, cozepy gave {parsed!r}"
         )
 
