@@ -53,24 +53,28 @@ class SourceFacts(TypedDict):
     tests: list[FoundTest]
 
 
+def _walk(nodes: list[ast.expr]) -> Iterator[ast.AST]:
+    """Every node below ``nodes`` (decorators or a ``pytestmark`` value)."""
+    return (node for expr in nodes for node in ast.walk(expr))
+
+
 def _mark_names(nodes: list[ast.expr]) -> set[str]:
-    """The ``pytest.mark.<name>`` names used in ``nodes`` (decorators or a ``pytestmark`` value)."""
+    """The ``pytest.mark.<name>`` names used in ``nodes``."""
     return {
         node.attr
-        for expr in nodes
-        for node in ast.walk(expr)
+        for node in _walk(nodes)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "mark"
     }
 
 
 def _covers(nodes: list[ast.expr]) -> set[str]:
     """The requirement ids of the ``pytest.mark.covers(...)`` calls in ``nodes``."""
+    calls = (node for node in _walk(nodes) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute))
     return {
         arg.value
-        for expr in nodes
-        for node in ast.walk(expr)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "covers"
-        for arg in node.args
+        for call in calls
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "covers"
+        for arg in call.args
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
     }
 
