@@ -19,7 +19,7 @@ must be listed in ``api/tests/coze/mutants_equivalent.txt`` as
 The fingerprint is a hash of the mutant's changed lines: mutmut numbers mutants per function, so
 after an edit the same id can name another mutation, which then needs its own review. Usage:
 
-    uv run python scripts/mutation_gate.py [--workdir DIR] [--floor 92]
+    uv run --group mutation python scripts/mutation_gate.py [--workdir DIR] [--floor 92]
 
 ``--workdir`` keeps the scratch directory, and with it mutmut's cache, between runs.
 """

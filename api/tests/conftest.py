@@ -1,11 +1,16 @@
-"""Suite-wide guards: no network, a clean environment, no machine probes, one transport patch."""
+"""Suite-wide guards: no network, a clean environment, no machine probes, one transport patch.
+
+Also: a test module of a tier the ``-m`` expression leaves out is not imported at all.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import warnings
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +27,10 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 # What every mocked request's User-Agent says about the operating system.
 TEST_OS_VERSION = "test-os"
 _GUARDS = pytest.StashKey[ExitStack]()
+_LEFT_OUT = pytest.StashKey[frozenset[str]]()
+_MODULE_MARKS = re.compile(r"^pytestmark = (.+)$", re.MULTILINE)
+_MARK_NAME = re.compile(r"pytest\.mark\.(\w+)")
+_BINDS_SCENARIOS = re.compile(r"^(?:scenarios\(|@scenario\()", re.MULTILINE)
 
 
 #: The socket API as it was before the session guard: the real-socket tier (api/tests/coze/real_socket/)
@@ -93,3 +102,37 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Undo the session-wide guards."""
     session.stash[_GUARDS].close()
+
+
+def _left_out(config: pytest.Config) -> frozenset[str]:
+    """The marks an ``-m`` of the form ``not a and not b ...`` (the default run's) leaves out; else none.
+
+    Any other expression may select a module for a reason this reading cannot see, so it leaves
+    nothing out here and pytest's own ``-m`` decides, test by test.
+    """
+    if _LEFT_OUT not in config.stash:
+        parts = str(config.getoption("markexpr") or "").split(" and ")
+        names = [part.strip().removeprefix("not ") for part in parts]
+        negated = all(
+            part.strip().startswith("not ") and name.isidentifier() for part, name in zip(parts, names, strict=True)
+        )
+        config.stash[_LEFT_OUT] = frozenset(names) if negated else frozenset()
+    return config.stash[_LEFT_OUT]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Do not import a test module whose ``pytestmark`` names a tier the ``-m`` expression leaves out.
+
+    pytest would collect it and then deselect every test in it; importing it, building its items and
+    registering its fixtures is work the run throws away (the default run leaves out five tiers).
+    A module that binds scenarios is always collected: the report tells a scenario left to a tier
+    from one that no test binds by its deselected items.
+    """
+    left_out = _left_out(config)
+    if not left_out or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    source = collection_path.read_text(encoding="utf-8")
+    module_marks = _MODULE_MARKS.search(source)
+    if module_marks is None or _BINDS_SCENARIOS.search(source):
+        return None
+    return True if left_out & set(_MARK_NAME.findall(module_marks.group(1))) else None

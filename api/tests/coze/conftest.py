@@ -50,24 +50,30 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # --- configuration -------------------------------------------------------------------------------
 
 
+# The session fixtures below read these constants rather than request the ``mock_*`` fixtures: every
+# fixture a test's closure requests is resolved again for that test, even when its value is cached.
+MOCK_COZE_API_TOKEN = "pat_test_Qm9ndXNUb2tlbkZvclRlc3RzT25seQ"
+MOCK_COZE_BASE_URL = COZE_CN_BASE_URL
+
+
 @pytest.fixture(scope="session")
 def mock_coze_api_token() -> str:
     """A personal access token in Coze's format; never a real one."""
-    return "pat_test_Qm9ndXNUb2tlbkZvclRlc3RzT25seQ"
+    return MOCK_COZE_API_TOKEN
 
 
 @pytest.fixture(scope="session")
 def mock_coze_base_url() -> str:
     """The China-region API base (cozepy adds /v1 or /v3 itself)."""
-    return COZE_CN_BASE_URL
+    return MOCK_COZE_BASE_URL
 
 
 @pytest.fixture(scope="session")
-def mock_settings(mock_coze_api_token: str, mock_coze_base_url: str) -> CozeSettings:
-    """Settings as the environment would give them, with short timeouts."""
+def mock_settings() -> CozeSettings:
+    """Settings as the environment would give them (``mock_coze_*``), with short timeouts."""
     return CozeSettings(
-        api_token=mock_coze_api_token,
-        api_base=mock_coze_base_url,
+        api_token=MOCK_COZE_API_TOKEN,
+        api_base=MOCK_COZE_BASE_URL,
         timeout_seconds=7.5,
         connect_timeout_seconds=2.0,
     )
@@ -84,9 +90,9 @@ def mock_env(monkeypatch: pytest.MonkeyPatch, mock_coze_api_token: str, mock_coz
 
 
 @pytest.fixture(scope="session")
-def _session_router(mock_coze_base_url: str) -> Iterator[respx.MockRouter]:
+def _session_router() -> Iterator[respx.MockRouter]:
     """One respx router for the whole session; ``coze_router`` empties it for each test."""
-    router = respx.mock(base_url=mock_coze_base_url, assert_all_called=False, assert_all_mocked=True, using="httpx")
+    router = respx.mock(base_url=MOCK_COZE_BASE_URL, assert_all_called=False, assert_all_mocked=True, using="httpx")
     with router:
         yield router
 
