@@ -69,12 +69,11 @@ def _mark_names(nodes: list[ast.expr]) -> set[str]:
 
 def _covers(nodes: list[ast.expr]) -> set[str]:
     """The requirement ids of the ``pytest.mark.covers(...)`` calls in ``nodes``."""
-    calls = (node for node in _walk(nodes) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute))
     return {
         arg.value
-        for call in calls
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "covers"
-        for arg in call.args
+        for node in _walk(nodes)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "covers"
+        for arg in node.args
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
     }
 
@@ -131,9 +130,9 @@ def _facts(tree: ast.Module) -> SourceFacts:
     return SourceFacts(dispatch=sorted(dispatch), tests=tests)
 
 
-def facts_key(rules: bytes, path: Path) -> str:
+def facts_key(rules: bytes, source: bytes) -> str:
     """The cache key of a file's facts: the hash of its text and of ``rules`` (the source of the rules that read it)."""
-    return hashlib.sha256(rules + b"\0" + path.read_bytes()).hexdigest()
+    return hashlib.sha256(rules + b"\0" + source).hexdigest()
 
 
 def read_facts(
@@ -147,12 +146,13 @@ def read_facts(
     entries: dict[str, tuple[str, SourceFacts]] = {}
     parsed = False
     for path in sorted(root.rglob("*.py")):
-        name, key = str(path.relative_to(root)), facts_key(rules, path)
+        source = path.read_bytes()
+        name, key = str(path.relative_to(root)), facts_key(rules, source)
         entry = cached.get(name)
         if isinstance(entry, list) and entry[0] == key:
             entries[name] = (key, cast(SourceFacts, entry[1]))
         else:
-            entries[name], parsed = (key, _facts(ast.parse(path.read_bytes()))), True
+            entries[name], parsed = (key, _facts(ast.parse(source))), True
     return entries, parsed
 
 
@@ -245,7 +245,7 @@ class TestCozeSuiteParityDispatch:
         first, parsed = read_facts(b"rules", {}, tmp_path)
         assert parsed
         [(key, found)] = first.values()
-        assert key == facts_key(b"rules", source)
+        assert key == facts_key(b"rules", source.read_bytes())
         assert [test["awaits"] for test in found["tests"]] == [False]
         planted = [key, SourceFacts(dispatch=["planted"], tests=[])]
         reused, parsed = read_facts(b"rules", {"test_a.py": planted}, tmp_path)
@@ -253,7 +253,7 @@ class TestCozeSuiteParityDispatch:
         assert reused["test_a.py"][1] == planted[1]
         again, parsed = read_facts(b"other rules", {"test_a.py": planted}, tmp_path)
         assert parsed
-        assert again["test_a.py"] == (facts_key(b"other rules", source), found)
+        assert again["test_a.py"] == (facts_key(b"other rules", source.read_bytes()), found)
         source.write_text("async def test_a():\n    await x\n", encoding="utf-8")
         edited, parsed = read_facts(b"rules", {"test_a.py": planted}, tmp_path)
         assert parsed
