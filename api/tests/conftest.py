@@ -120,19 +120,31 @@ def _left_out(config: pytest.Config) -> frozenset[str]:
     return config.stash[_LEFT_OUT]
 
 
+def _left_out_module(path: Path, left_out: frozenset[str]) -> bool:
+    """Whether test module ``path`` names, in its ``pytestmark``, a tier in ``left_out`` and binds no scenario."""
+    source = path.read_text(encoding="utf-8")
+    module_marks = _MODULE_MARKS.search(source)
+    if module_marks is None or _BINDS_SCENARIOS.search(source):
+        return False
+    return bool(left_out & set(_MARK_NAME.findall(module_marks.group(1))))
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Do not import a test module whose ``pytestmark`` names a tier the ``-m`` expression leaves out.
 
     pytest would collect it and then deselect every test in it; importing it, building its items and
     registering its fixtures is work the run throws away (the default run leaves out five tiers).
+    A folder whose every test module is left out is not entered either, so its ``conftest.py`` (the
+    real-socket tier's imports an HTTP server) is not imported and its fixtures are not registered.
     A module that binds scenarios is always collected: the report tells a scenario left to a tier
     from one that no test binds by its deselected items.
     """
     left_out = _left_out(config)
-    if not left_out or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+    if not left_out:
         return None
-    source = collection_path.read_text(encoding="utf-8")
-    module_marks = _MODULE_MARKS.search(source)
-    if module_marks is None or _BINDS_SCENARIOS.search(source):
+    if collection_path.is_dir():
+        modules = list(collection_path.rglob("test_*.py"))
+        return True if modules and all(_left_out_module(module, left_out) for module in modules) else None
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
         return None
-    return True if left_out & set(_MARK_NAME.findall(module_marks.group(1))) else None
+    return True if _left_out_module(collection_path, left_out) else None

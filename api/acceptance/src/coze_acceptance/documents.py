@@ -7,6 +7,7 @@ files, so both sides are compared as parsed steps, never as raw text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,9 @@ def _tags(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(tag["name"].removeprefix("@") for tag in raw.get("tags", []))
 
 
+# A FeatureDoc is immutable, so one parse serves every caller: a run reads the same feature files for
+# the command line, the report plugin and several tests (about 6 ms a time).
+@functools.lru_cache(maxsize=64)
 def parse_feature(text: str, path: str) -> FeatureDoc:
     """Parse one feature file's text; ``path`` names it in the result and in errors."""
     feature = _parse(text, path).get("feature")
