@@ -13,6 +13,7 @@ import ast
 import hashlib
 import importlib
 import re
+import tomllib
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,8 @@ from types import ModuleType
 from typing import Any, TypedDict, cast
 
 import pytest
+
+from tests.conftest import pytest_ignore_collect
 
 COZE_TESTS = Path(__file__).parent
 STEPS = COZE_TESTS / "steps"
@@ -435,3 +438,63 @@ class TestCozeSuiteCovers:
         assert [r for r in test["covers"] if _about(test["about"], r)] == ["FR-009"]
         assert _about("TestCozeChatStream test_deltas", "FR-016")
         assert _about("test_x '''The logid reaches the caller.'''", "FR-017")
+
+
+class _MarkExpression:
+    """The two things ``pytest_ignore_collect`` asks of pytest's config: the ``-m`` option and a stash."""
+
+    def __init__(self, markexpr: str) -> None:
+        self.markexpr = markexpr
+        self.stash = pytest.Stash()
+
+    def getoption(self, name: str) -> str:
+        assert name == "markexpr"
+        return self.markexpr
+
+
+#: The ``-m`` expression of the default run, as pyproject.toml gives it.
+_PYPROJECT = tomllib.loads((COZE_TESTS.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+_ADDOPTS: list[str] = _PYPROJECT["tool"]["pytest"]["ini_options"]["addopts"]
+DEFAULT_RUN = _ADDOPTS[_ADDOPTS.index("-m") + 1]
+
+
+class TestCozeSuiteTierCollection:
+    """A tier the default ``-m`` leaves out is not imported: neither its modules nor a folder of only those."""
+
+    @staticmethod
+    def _ignored(markexpr: str, *paths: Path) -> list[bool | None]:
+        config = cast(pytest.Config, _MarkExpression(markexpr))
+        return [pytest_ignore_collect(path, config) for path in paths]
+
+    @staticmethod
+    def _module(folder: Path, name: str, source: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_text(f'"""A module."""\nimport pytest\n{source}', encoding="utf-8")
+        return path
+
+    def test_a_folder_of_left_out_modules_is_not_entered(self, tmp_path: Path) -> None:
+        """Its conftest is never imported: the folder and its module are both skipped under the default run."""
+        folder = tmp_path / "real_socket"
+        module = self._module(folder, "test_sockets.py", "pytestmark = [pytest.mark.real_socket, pytest.mark.parity]\n")
+        (folder / "conftest.py").write_text("raise ImportError\n", encoding="utf-8")
+        assert self._ignored(DEFAULT_RUN, folder, module) == [True, True]
+
+    def test_a_folder_with_a_selected_module_is_entered(self, tmp_path: Path) -> None:
+        """One module the run keeps is enough: the folder is entered and only the tier module is skipped."""
+        tier = self._module(tmp_path, "test_tier.py", "pytestmark = pytest.mark.report_e2e\n")
+        kept = self._module(tmp_path, "test_kept.py", "pytestmark = pytest.mark.covers('FR-001')\n")
+        assert self._ignored(DEFAULT_RUN, tmp_path, tier, kept) == [None, True, None]
+
+    def test_a_module_that_binds_scenarios_is_collected(self, tmp_path: Path) -> None:
+        """The report tells a scenario left to a tier from an unbound one by the module's deselected items."""
+        module = self._module(
+            tmp_path, "test_live.py", 'pytestmark = pytest.mark.live_contract\nscenarios("x.feature")\n'
+        )
+        assert self._ignored(DEFAULT_RUN, tmp_path, module) == [None, None]
+
+    @pytest.mark.parametrize("markexpr", ["real_socket", "", "not real_socket or parity"])
+    def test_other_expressions_leave_the_choice_to_pytest(self, tmp_path: Path, markexpr: str) -> None:
+        """Only ``not a and not b ...`` is read here; any other ``-m`` lets pytest decide test by test."""
+        module = self._module(tmp_path, "test_sockets.py", "pytestmark = pytest.mark.real_socket\n")
+        assert self._ignored(markexpr, tmp_path, module) == [None, None]
