@@ -288,12 +288,13 @@ class TestReportRequirements:
         assert _requirement(demo.report, "FR-019")["status"] == "failed"
 
     def test_run_time_gate(self) -> None:
-        """SC-003 is judged on the run's wall time, except under coverage, parallel workers or a partial run."""
+        """SC-003 is judged on the wall time, except under coverage, workers, Allure results or a partial run."""
         assert run_time_gate(4.99).status == "passed"
         assert run_time_gate(5.0).violations == ("the run took 5.00 s",)
         assert run_time_gate(5.2).status == "failed"
         assert run_time_gate(5.2, traced=True).not_judged.startswith("not judged under --coverage")
         assert run_time_gate(5.2, parallel=True).not_judged.startswith("not judged under -n")
+        assert run_time_gate(5.2, exported=True).not_judged.startswith("not judged under --alluredir")
         assert run_time_gate(5.2, partial=True).status == "not judged"
         assert run_time_gate(5.2, partial=True).passed
 

@@ -331,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration_seconds=wall,
         test_seconds=counter.seconds,
         parallel=bool(args.workers),
+        exported=args.alluredir is not None,
         tests_run=counter.ran,
         collection_errors=counter.collection_errors,
         coverage_percent=coverage,

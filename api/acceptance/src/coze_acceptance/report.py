@@ -61,6 +61,8 @@ class Measurements:
     test_seconds: float = 0.0
     #: Whether pytest-xdist workers ran the tests in parallel.
     parallel: bool = False
+    #: Whether allure-pytest-bdd wrote a result file per test (``--alluredir``).
+    exported: bool = False
     command: str = "uv run coze-acceptance"
     #: What a partial run selected, as typed (``--story US2``, ``-- --lf``); empty for the full run.
     selection: tuple[str, ...] = field(default_factory=tuple)
@@ -374,7 +376,13 @@ def build_report(
     _judge_stories(stories, failures)
     gates: list[Gate] = [
         *check_gates(spec, features, facts, partial),
-        run_time_gate(measured.duration_seconds, measured.coverage_percent is not None, measured.parallel, partial),
+        run_time_gate(
+            measured.duration_seconds,
+            traced=measured.coverage_percent is not None,
+            parallel=measured.parallel,
+            exported=measured.exported,
+            partial=partial,
+        ),
     ]
     by_name = {g.name: g for g in gates}
     requirements = _requirements(spec, stories, units, by_name)
