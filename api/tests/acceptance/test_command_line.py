@@ -11,6 +11,7 @@ import pytest
 
 from coze_acceptance.cli import (
     ProjectError,
+    RunCounter,
     SelectionError,
     allure_line,
     build_parser,
@@ -20,11 +21,13 @@ from coze_acceptance.cli import (
     output_folder,
     project_root,
     pytest_arguments,
+    run_measurements,
     selection_folder,
     selection_labels,
     write_coverage,
 )
 from coze_acceptance.documents import FeatureDoc, load_features
+from coze_acceptance.gates import run_time_gate
 from tests.acceptance.demo import write_demo
 from tests.acceptance.project import write_project
 
@@ -214,6 +217,29 @@ class TestCommandLinePartialRuns:
         assert statuses == {"Declared": "not run in this selection", "Breaks": "failed"}
         assert "gates: all passed" in out
         assert "Partial run: -- --lf." in out
+
+
+class TestCommandLineRunTime:
+    """Which runs the report judges SC-003 on: only the plain serial run of the whole suite."""
+
+    @pytest.mark.parametrize(
+        ("argv", "judged"),
+        [
+            ([], True),
+            (["--alluredir", "allure"], False),
+            (["-n", "2"], False),
+            (["--story", "US2"], False),
+        ],
+        ids=["plain", "alluredir", "workers", "story"],
+    )
+    def test_only_the_plain_full_run_is_judged(self, argv: list[str], judged: bool) -> None:
+        """A run that writes Allure results, runs workers or selects a story says why its 5.5 s is not judged."""
+        measured = run_measurements(build_parser().parse_args(argv), argv, 5.5, RunCounter(), None)
+        gate = run_time_gate(5.5, parallel=measured.parallel, exported=measured.exported, partial=measured.partial)
+        assert measured.command == " ".join(["coze-acceptance", *argv])
+        assert (gate.status, gate.violations) == (
+            ("failed", ("the run took 5.50 s",)) if judged else ("not judged", ())
+        )
 
 
 class TestCommandLinePaths:

@@ -194,7 +194,7 @@ def selection_folder(args: argparse.Namespace) -> str:
     return folder
 
 
-class _Counter:
+class RunCounter:
     """Counts the tests that ran, their time and the collection errors."""
 
     def __init__(self) -> None:
@@ -298,6 +298,23 @@ def allure_line(folder: Path) -> str:
     return f"allure results: {where} (view them with Allure 3: allure generate {where} && allure open)"
 
 
+def run_measurements(
+    args: argparse.Namespace, given: Sequence[str], wall: float, counter: RunCounter, coverage: float | None
+) -> Measurements:
+    """What the report says about the run: its wall time, the tests' own time, and how it ran (workers, exports)."""
+    return Measurements(
+        duration_seconds=wall,
+        test_seconds=counter.seconds,
+        parallel=bool(args.workers),
+        exported=args.alluredir is not None,
+        tests_run=counter.ran,
+        collection_errors=counter.collection_errors,
+        coverage_percent=coverage,
+        command=" ".join(["coze-acceptance", *given]),
+        selection=tuple(selection_labels(args)),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, report, and return the exit status."""
     parser = build_parser()
@@ -317,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
 
     os.chdir(root)  # test paths, feature files and the spec are relative to the project root
-    results, counter = Results(), _Counter()
+    results, counter = Results(), RunCounter()
     start = time.perf_counter()
     exit_code = pytest.main(pytest_arguments(args, expression), plugins=[results, counter])
     duration = time.perf_counter() - start
@@ -327,17 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_code)  # pytest has said what went wrong; a report of nothing would only add noise
     output.mkdir(parents=args.output is None, exist_ok=True)  # --output creates its final folder only
     coverage = write_coverage(output / COVERAGE_JSON) if args.coverage else None
-    measured = Measurements(
-        duration_seconds=wall,
-        test_seconds=counter.seconds,
-        parallel=bool(args.workers),
-        exported=args.alluredir is not None,
-        tests_run=counter.ran,
-        collection_errors=counter.collection_errors,
-        coverage_percent=coverage,
-        command=" ".join(["coze-acceptance", *given]),
-        selection=tuple(selection_labels(args)),
-    )
+    measured = run_measurements(args, given, wall, counter, coverage)
     report = build_report(load_spec(SPEC), features, results, measured, root, load_index(WIRE_INDEX))
     write_reports(report, output)
     write_exports(features, results, duration, output)
