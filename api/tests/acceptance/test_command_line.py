@@ -27,7 +27,6 @@ from coze_acceptance.cli import (
     write_coverage,
 )
 from coze_acceptance.documents import FeatureDoc, load_features
-from coze_acceptance.gates import run_time_gate
 from tests.acceptance.demo import write_demo
 from tests.acceptance.project import write_project
 
@@ -235,7 +234,7 @@ class TestCommandLineRunTime:
     def test_only_the_plain_full_run_is_judged(self, argv: list[str], judged: bool) -> None:
         """A run that writes Allure results, runs workers or selects a story says why its 5.5 s is not judged."""
         measured = run_measurements(build_parser().parse_args(argv), argv, 5.5, RunCounter(), None)
-        gate = run_time_gate(5.5, parallel=measured.parallel, exported=measured.exported, partial=measured.partial)
+        gate = measured.run_time_gate()
         assert measured.command == " ".join(["coze-acceptance", *argv])
         assert (gate.status, gate.violations) == (
             ("failed", ("the run took 5.50 s",)) if judged else ("not judged", ())
