@@ -17,8 +17,8 @@ the tests. Two kinds:
   the unit tests of the operation's area (``AREA_TESTS``). The acceptance scenarios run the same
   runtime paths over the same golden files, so they add no field the area tests do not see.
 
-Mutants run two at a time (CI has 2 cores). A documented property or value whose drift no
-test can see today is listed in ``NOT_SEEN`` with its reason and not run; the list is printed. Usage:
+Mutants run two at a time (CI has 2 cores). Every generated mutant runs: there is no list of
+drift the suite may miss. Usage:
 
     uv run python scripts/sdk_mutants.py [--list] [NAME ...]
 """
@@ -225,16 +225,6 @@ MODEL_ROOTS = (
     ),
 )
 
-# Documented drift the suite cannot see today: "Model.field" or "Enum.MEMBER" -> reason. Each is
-# printed and not run; a golden file or an assertion that sees it should remove it from here.
-NOT_SEEN: dict[str, str] = {
-    "Bot.knowledge": (
-        "cozepy 0.20.0 types knowledge with the request's shape (dataset_ids, ...) and drops the documented "
-        "knowledge_infos (strict xfail test_bot_knowledge): nothing Coze sends reaches the field, so reading "
-        "another key loses nothing a test could check"
-    ),
-}
-
 DRIFT = "__drift"
 """Appended to a wire key or an enum value: no documented key or value ends like this."""
 
@@ -411,18 +401,12 @@ def main() -> int:
     source = Path(spec.origin).parent
     documented = documented_drift()
     names = {f"{found.owner.__qualname__}.{found.name}": found for found in documented}
-    stale = sorted(set(NOT_SEEN) - set(names))
-    if stale:
-        sys.exit(f"NOT_SEEN lists drift the description no longer documents or cozepy no longer models: {stale}")
-    generated = [drift_mutant(found, source) for name, found in names.items() if name not in NOT_SEEN]
+    generated = [drift_mutant(found, source) for found in names.values()]
     fields = sum(mutant.name.startswith("drift-field-") for mutant in generated)
     print(
         f"{len(MUTANTS)} hand-written mutants; {len(generated)} generated drift mutants "
-        f"({fields} documented fields, {len(generated) - fields} documented enum values); "
-        f"{len(NOT_SEEN)} documented drifts the suite cannot see today, not run:"
+        f"({fields} documented fields, {len(generated) - fields} documented enum values)"
     )
-    for name, reason in NOT_SEEN.items():
-        print(f"  {name}: {reason}")
     if "--list" in arguments:
         for mutant in [*MUTANTS, *generated]:
             print(mutant.name)
