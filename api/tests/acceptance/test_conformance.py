@@ -76,7 +76,7 @@ def _openapi_dir(tmp_path: Path) -> Path:
                         "code": {"type": "integer"},
                         "data": {
                             "type": "object",
-                            "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                            "properties": {"id": {"type": "string", "examples": ["7"]}, "name": {"type": "string"}},
                         },
                     },
                 },
@@ -135,6 +135,18 @@ class TestConformanceAgainstTheDescription:
         # code, data, data.id, data.name and Done:debug_url are documented; code is listed as not asserted.
         assert (openapi["fields"]["documented"], openapi["fields"]["asserted"]) == (5, 4)
         assert absent["openapi"] == {"source": None, "why": "missing from the description"}
+
+    def test_operation_without_examples_says_so(self, tmp_path: Path) -> None:
+        """An operation whose source documents no example shows that, not a missing test."""
+        directory = _openapi_dir(tmp_path)
+        operations = json.loads((directory / "operations.json").read_text(encoding="utf-8"))
+        del operations["operations"][DESCRIBED]["response"]["properties"]["data"]["properties"]["id"]["examples"]
+        (directory / "operations.json").write_text(json.dumps(operations), encoding="utf-8")
+        [described, _] = conformance(INDEX, _results({}), directory)
+        assert described["openapi"]["example"] == {
+            "verdict": "no example",
+            "detail": "coze-openapi.yaml documents no example",
+        }
 
     def test_share_is_not_claimed_when_the_field_test_fails(self, tmp_path: Path) -> None:
         """Without a passing field test the asserted share is unknown, and the failure shows."""

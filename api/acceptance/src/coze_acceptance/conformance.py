@@ -18,6 +18,8 @@ from coze_acceptance.results import FAILING, Results
 
 #: Verdicts from best to worst.
 LOSSLESS, DISAGREES, UNTESTED, NOT_RUN, FAILED = "lossless", "disagrees", "untested", "not run", "failed"
+#: An operation whose description documents no example (the per-API files have none) has no example answer to test.
+NO_EXAMPLE = "no example"
 
 
 def load_index(path: Path) -> list[dict[str, Any]]:
@@ -144,6 +146,13 @@ def _below(path: str, listed: str) -> bool:
     return path == listed or path.startswith((f"{listed}.", f"{listed}[]", f"{listed}{{}}"))
 
 
+def _documents_an_example(schema: Any) -> bool:
+    """Whether any property under ``schema`` documents an example or an enum, from which an answer is built."""
+    if isinstance(schema, dict):
+        return "examples" in schema or "enum" in schema or any(_documents_an_example(v) for v in schema.values())
+    return isinstance(schema, list) and any(_documents_an_example(item) for item in schema)
+
+
 def _params(nodeid: str) -> list[str]:
     return nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else []
 
@@ -197,7 +206,11 @@ def operation_conformance(endpoint: str, files: list[str], openapi: dict[str, An
             "departing": sorted(departing),
             **_openapi_outcome(GOLDEN_TESTS, endpoint, results),
         },
-        "example": _openapi_outcome(EXAMPLE_TESTS, endpoint, results),
+        "example": (
+            _openapi_outcome(EXAMPLE_TESTS, endpoint, results)
+            if _documents_an_example([operation["response"], operation.get("events", {})])
+            else {"verdict": NO_EXAMPLE, "detail": f"{operation['source'].partition('#')[0]} documents no example"}
+        ),
         "fields": {
             "documented": len(documented),
             # The share holds only when the field test passed: it proves every other property asserted.
