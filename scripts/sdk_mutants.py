@@ -399,9 +399,7 @@ def main() -> int:
     if spec is None or spec.origin is None:
         sys.exit("cozepy is not installed")
     source = Path(spec.origin).parent
-    documented = documented_drift()
-    names = {f"{found.owner.__qualname__}.{found.name}": found for found in documented}
-    generated = [drift_mutant(found, source) for found in names.values()]
+    generated = [drift_mutant(found, source) for found in documented_drift()]
     fields = sum(mutant.name.startswith("drift-field-") for mutant in generated)
     print(
         f"{len(MUTANTS)} hand-written mutants; {len(generated)} generated drift mutants "

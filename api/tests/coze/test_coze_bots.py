@@ -140,7 +140,7 @@ class TestCozeBotsRetrieve:
 
     @pytest.mark.golden(KNOWLEDGE)
     async def test_bot_with_knowledge_keeps_its_knowledge_section(
-        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str
+        self, coze_client: AnyCoze, coze_router: respx.MockRouter, sample_bot_id: str, mock_coze_api_token: str
     ) -> None:
         """A bot with knowledge bound is retrieved with its ``knowledge`` section read from that key."""
         route = coze_router.get("/v1/bot/get_online_info").mock(return_value=golden_response(KNOWLEDGE))
@@ -151,6 +151,7 @@ class TestCozeBotsRetrieve:
         assert bot.knowledge is not None
         assert (bot.bot_id, bot.response.logid) == (sample_bot_id, LOGID)
         assert dict(route.calls.last.request.url.params) == {"bot_id": sample_bot_id}
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {mock_coze_api_token}"
 
     @pytest.mark.parametrize(
         ("wire", "error"),
