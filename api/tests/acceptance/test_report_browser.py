@@ -116,6 +116,8 @@ class TestReportBrowser:
         assert report_page.locator("#requirement-FR-001").is_visible()
         report_page.locator("#requirement-FR-001 summary", has_text="scenarios").click()
         report_page.locator("#requirement-FR-001 a[href='#scenario-demo-4']").click()
+        # The page opens the target in its hashchange handler, which runs after the click returns.
+        report_page.wait_for_function("document.getElementById('scenario-demo-4').open", timeout=5000)
         scenario = report_page.locator("#scenario-demo-4")
         assert scenario.get_attribute("open") is not None
         assert scenario.locator("summary").is_visible()
