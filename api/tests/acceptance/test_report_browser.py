@@ -161,6 +161,7 @@ class TestReportBrowser:
         assert wire.get_attribute("open") is None
         assert report_page.locator("#gates").bounding_box()["y"] < wire.bounding_box()["y"]  # type: ignore[index]
         toc.locator("a[href='#wire']").click()
+        report_page.wait_for_function("document.getElementById('wire').open", timeout=5000)  # the hashchange handler
         assert wire.get_attribute("open") is not None
 
     @pytest.mark.parametrize("width", WIDTHS)
